@@ -1,0 +1,20 @@
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { EncodedValue } from './encode';
+
+/** RFC 8785 canonical JSON of an encoded value: the same value always gives the same bytes. */
+export function canonicalJson(encoded: EncodedValue): string {
+  // canonicalize returns undefined only for undefined input, which an EncodedValue never is.
+  return canonicalize(encoded) ?? 'null';
+}
+
+/** Lower-case hex sha256 of a string (as UTF-8) or of bytes. */
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The digest of an encoded value, prefixed with its algorithm like OCI digests are. */
+export function valueDigest(encoded: EncodedValue): { digest: string; canonical: string } {
+  const canonical = canonicalJson(encoded);
+  return { digest: `sha256:${sha256Hex(canonical)}`, canonical };
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/**
+ * A kind of typed artifact, recognised from the shape of a value (never declared per call).
+ * The first type whose schema accepts a value wins, so user types are tried before built-ins.
+ */
+export interface ArtifactType {
+  /** Stored in `artifacts.type`, e.g. `Dataset`. */
+  readonly name: string;
+  /** Accepts the values that are artifacts of this type. */
+  readonly schema: z.ZodType;
+  /** Where the thing lives; defaults to the value's `uri` field when it is a string. */
+  readonly uri?: (value: unknown) => string | undefined;
+}
+
+/** Plain (untyped) values are artifacts of this type. */
+export const VALUE_TYPE = 'Value';
+
+/**
+ * The built-in ML artifact types: a `kind` discriminator plus a `uri` where the bytes live.
+ * Metrics usually live inline, so their `uri` is optional.
+ */
+export const builtInArtifactTypes: readonly ArtifactType[] = [
+  { name: 'Dataset', schema: z.looseObject({ kind: z.literal('Dataset'), uri: z.string().min(1) }) },
+  { name: 'Model', schema: z.looseObject({ kind: z.literal('Model'), uri: z.string().min(1) }) },
+  { name: 'Metrics', schema: z.looseObject({ kind: z.literal('Metrics'), uri: z.string().min(1).optional() }) },
+];
+
+export function uriOf(type: ArtifactType, value: unknown): string | undefined {
+  if (type.uri) return type.uri(value);
+  const uri = (value as { uri?: unknown }).uri;
+  return typeof uri === 'string' ? uri : undefined;
+}
+
+/** The first type that accepts `value`, or undefined for a plain value. */
+export function recogniseType(types: readonly ArtifactType[], value: unknown): ArtifactType | undefined {
+  return types.find((type) => type.schema.safeParse(value).success);
+}

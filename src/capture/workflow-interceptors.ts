@@ -1,0 +1,70 @@
+/**
+ * Runs inside Temporal's deterministic workflow sandbox: no I/O, no Node built-ins. Reports run
+ * start and end through a sink (the worker does the writing) and forwards the lineage header to
+ * activities, child workflows and continue-as-new runs.
+ */
+import {
+  ContinueAsNew,
+  defaultPayloadConverter,
+  isCancellation,
+  proxySinks,
+  TemporalFailure,
+  type Headers,
+  type WorkflowInterceptors,
+} from '@temporalio/workflow';
+import { LINEAGE_HEADER, type LineageHeader } from './lineage-header';
+import type { LineageSinks, RunEndStatus } from './sink-types';
+
+const { lineage } = proxySinks<LineageSinks>();
+
+function readHeader(headers: Headers): LineageHeader {
+  const payload = headers[LINEAGE_HEADER];
+  return payload ? defaultPayloadConverter.fromPayload<LineageHeader>(payload) : {};
+}
+
+/**
+ * The status a thrown error gives the run, or undefined when it does not end the run: any error
+ * that is not a Temporal failure only fails the workflow task, which Temporal retries.
+ */
+function endStatus(error: unknown): RunEndStatus | undefined {
+  if (error instanceof ContinueAsNew) return 'CONTINUED_AS_NEW';
+  if (isCancellation(error)) return 'CANCELED';
+  if (error instanceof TemporalFailure) return 'FAILED';
+  return undefined;
+}
+
+export const interceptors = (): WorkflowInterceptors => {
+  // Per workflow execution: the factory runs once for each one.
+  let context: LineageHeader = {};
+  const withContext = <T extends { headers: Headers }>(input: T): T => ({
+    ...input,
+    headers: { ...input.headers, [LINEAGE_HEADER]: defaultPayloadConverter.toPayload(context) },
+  });
+  return {
+    inbound: [
+      {
+        async execute(input, next) {
+          context = readHeader(input.headers);
+          lineage.runStarted([...input.args], context);
+          try {
+            const result = await next(input);
+            lineage.runEnded('COMPLETED', result, null);
+            return result;
+          } catch (error) {
+            const status = endStatus(error);
+            if (status) lineage.runEnded(status, undefined, error instanceof Error ? error.message : String(error));
+            throw error;
+          }
+        },
+      },
+    ],
+    outbound: [
+      {
+        scheduleActivity: (input, next) => next(withContext(input)),
+        scheduleLocalActivity: (input, next) => next(withContext(input)),
+        startChildWorkflowExecution: (input, next) => next(withContext(input)),
+        continueAsNew: (input, next) => next(withContext(input)),
+      },
+    ],
+  };
+};

@@ -1,0 +1,63 @@
+import { SimplePlugin } from '@temporalio/plugin';
+import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
+import { lineageActivityInterceptor } from './capture/activity-interceptor';
+import { Recorder } from './capture/recorder';
+import { lineageSinks } from './capture/sinks';
+import { parsePluginOptions, type LineagePluginOptions } from './options';
+import type { LineageStore } from './store/open-store';
+
+/**
+ * Records every activity attempt of every workflow on a Worker as lineage: executions, their
+ * input and output artifacts, grouped under the workflow run and its pipeline. Nothing is
+ * registered by hand.
+ *
+ * @example
+ * const worker = await Worker.create({
+ *   connection, taskQueue: 'ml', workflowsPath, activities,
+ *   plugins: [new LineagePlugin({ databaseUrl: process.env.DATABASE_URL })],
+ * });
+ */
+export class LineagePlugin extends SimplePlugin {
+  private readonly recorder: Recorder;
+  private runningWorkers = 0;
+
+  /** @throws {@link LineageOptionsError} when an option does not validate. */
+  constructor(options: LineagePluginOptions = {}) {
+    const recorder = new Recorder(parsePluginOptions(options));
+    super({
+      name: 'temporal-lineage',
+      workerInterceptors: {
+        activity: [lineageActivityInterceptor(recorder)],
+        workflowModules: [require.resolve('./capture/workflow-interceptors')],
+      },
+    });
+    this.recorder = recorder;
+  }
+
+  override configureWorker(options: WorkerOptions): WorkerOptions {
+    const configured = super.configureWorker(options);
+    if (configured.identity) this.recorder.worker.identity = configured.identity;
+    this.recorder.worker.buildId = configured.workerDeploymentOptions?.version.buildId ?? null;
+    return { ...configured, sinks: { ...configured.sinks, ...lineageSinks(this.recorder) } };
+  }
+
+  override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {
+    const configured = super.configureReplayWorker(options);
+    return { ...configured, sinks: { ...configured.sinks, ...lineageSinks(this.recorder) } };
+  }
+
+  /** Closes the store the plugin opened once the last Worker using it has stopped. */
+  override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
+    this.runningWorkers++;
+    try {
+      await super.runWorker(worker, next);
+    } finally {
+      if (--this.runningWorkers === 0) await this.recorder.close();
+    }
+  }
+
+  /** The store this plugin records into (opened on first use). */
+  store(): Promise<LineageStore> {
+    return this.recorder.store();
+  }
+}

@@ -1,0 +1,103 @@
+import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import type { SQL } from 'drizzle-orm';
+import postgres from 'postgres';
+import { z } from 'zod';
+import { LineageOptionsError, LineageStoreError, redactUrl } from '../errors';
+import { packageRoot } from '../package-root';
+import * as schema from './schema';
+
+/** Where the store lives: a Postgres URL, a PGlite folder, or a throwaway in-memory PGlite. */
+export const StoreLocationSchema = z.union([
+  z.strictObject({ url: z.string().min(1), poolSize: z.number().int().positive().optional() }),
+  z.strictObject({ dir: z.string().min(1) }),
+  z.strictObject({ memory: z.literal(true) }),
+]);
+export type StoreLocation = z.infer<typeof StoreLocationSchema>;
+
+/** The Drizzle database type both drivers share. */
+export type LineageDb = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/**
+ * An open lineage store. Every read and write goes through `db` (Drizzle) or `rows` (raw SQL for
+ * what Drizzle cannot build, e.g. recursive walks), identically for both drivers.
+ */
+export interface LineageStore {
+  readonly db: LineageDb;
+  readonly driver: 'postgres' | 'pglite';
+  /** Where the store is, safe to print: a URL's password is masked. */
+  readonly target: string;
+  /** Runs raw SQL and returns its rows, whatever the driver's result shape. */
+  rows<T>(query: SQL): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_LOCK = 7_344_991_022n;
+
+function migrationsFolder(): string {
+  return join(packageRoot(), 'drizzle');
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<LineageStore> {
+  const target = redactUrl(url);
+  // Migrations run on their own single connection holding an advisory lock, so that several
+  // workers starting at once against one database do not race to create the same tables.
+  const migrator = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await migrator`select pg_advisory_lock(${MIGRATIONS_LOCK.toString()}::bigint)`;
+    await migratePostgres(drizzlePostgres(migrator), { migrationsFolder: migrationsFolder() });
+  } catch (cause) {
+    throw new LineageStoreError('migration', target, { cause });
+  } finally {
+    await migrator.end({ timeout: 5 });
+  }
+  const client = postgres(url, { max: poolSize, onnotice: () => {} });
+  const db = drizzlePostgres(client, { schema });
+  return {
+    db,
+    driver: 'postgres',
+    target,
+    rows: async <T>(query: SQL) => [...(await db.execute(query))] as T[],
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+async function openPglite(dataDir: string | undefined): Promise<LineageStore> {
+  const target = dataDir ? `pglite:${dataDir}` : 'pglite:memory';
+  try {
+    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    const client = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+    const db = drizzlePglite(client, { schema });
+    await migratePglite(db, { migrationsFolder: migrationsFolder() });
+    return {
+      db,
+      driver: 'pglite',
+      target,
+      rows: async <T>(query: SQL) => (await db.execute(query)).rows as T[],
+      close: () => client.close(),
+    };
+  } catch (cause) {
+    throw new LineageStoreError('open', target, { cause });
+  }
+}
+
+/**
+ * Opens the lineage store and applies any pending migrations.
+ *
+ * @example
+ * const store = await openStore({ url: process.env.DATABASE_URL! }); // Postgres
+ * const local = await openStore({ dir: '.lineage' });                 // embedded PGlite
+ */
+export async function openStore(location: StoreLocation): Promise<LineageStore> {
+  const parsed = StoreLocationSchema.safeParse(location);
+  if (!parsed.success) throw LineageOptionsError.fromZod('store location', parsed.error);
+  const where = parsed.data;
+  if ('url' in where) return openPostgres(where.url, where.poolSize ?? 10);
+  return openPglite('dir' in where ? resolve(where.dir) : undefined);
+}

@@ -1,0 +1,177 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The lineage store's tables, MLMD-aligned (DESIGN.md, "Data model"). Every unique key below is
+ * what makes writes idempotent: capture upserts with ON CONFLICT on exactly these keys.
+ */
+
+const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+/** A workflow run (`run`), a pipeline = workflow type (`pipeline`), or a user grouping (`experiment`). */
+export const contexts = pgTable(
+  'contexts',
+  {
+    id: id(),
+    type: text('type').notNull(),
+    /** `workflowId/runId` for runs, the workflow type for pipelines. */
+    name: text('name').notNull(),
+    workflowType: text('workflow_type'),
+    workflowId: text('workflow_id'),
+    runId: text('run_id'),
+    status: text('status'),
+    argsDigest: text('args_digest'),
+    args: jsonb('args'),
+    result: jsonb('result'),
+    error: text('error'),
+    taskQueue: text('task_queue'),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    /** The run this run re-executed, and the step it restarted from (set by rerun). */
+    rerunOf: text('rerun_of'),
+    rerunFrom: text('rerun_from'),
+    properties: jsonb('properties').notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('contexts_type_name_key').on(t.type, t.name),
+    index('contexts_run_started_idx').on(t.type, t.startedAt),
+    index('contexts_workflow_idx').on(t.workflowId, t.runId),
+  ],
+);
+
+/** child run → parent run, run → pipeline. */
+export const parentContexts = pgTable(
+  'parent_contexts',
+  {
+    childId: bigint('child_id', { mode: 'number' })
+      .notNull()
+      .references(() => contexts.id, { onDelete: 'cascade' }),
+    parentId: bigint('parent_id', { mode: 'number' })
+      .notNull()
+      .references(() => contexts.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.childId, t.parentId] }), index('parent_contexts_parent_idx').on(t.parentId)],
+);
+
+/** One activity attempt. */
+export const executions = pgTable(
+  'executions',
+  {
+    id: id(),
+    workflowId: text('workflow_id').notNull(),
+    runId: text('run_id').notNull(),
+    activityId: text('activity_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    activityType: text('activity_type').notNull(),
+    taskQueue: text('task_queue').notNull(),
+    isLocal: boolean('is_local').notNull().default(false),
+    workerIdentity: text('worker_identity'),
+    buildId: text('build_id'),
+    state: text('state').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+    error: jsonb('error'),
+    inputDigest: text('input_digest').notNull(),
+    outputDigest: text('output_digest'),
+    rerunOf: bigint('rerun_of', { mode: 'number' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('executions_attempt_key').on(t.workflowId, t.runId, t.activityId, t.attempt),
+    index('executions_type_input_idx').on(t.activityType, t.inputDigest),
+    index('executions_state_idx').on(t.state),
+  ],
+);
+
+/** A value or a thing at a URI. Deduplicated across runs by `identity`. */
+export const artifacts = pgTable(
+  'artifacts',
+  {
+    id: id(),
+    identity: text('identity').notNull(),
+    type: text('type').notNull(),
+    uri: text('uri'),
+    digest: text('digest').notNull(),
+    valueDigest: text('value_digest').notNull(),
+    value: jsonb('value'),
+    inline: boolean('inline').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    properties: jsonb('properties').notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('artifacts_identity_key').on(t.identity),
+    index('artifacts_type_uri_idx').on(t.type, t.uri),
+    index('artifacts_digest_idx').on(t.digest),
+  ],
+);
+
+/** execution ⟷ artifact edge. Indexed from both ends for graph walks. */
+export const events = pgTable(
+  'events',
+  {
+    id: id(),
+    executionId: bigint('execution_id', { mode: 'number' })
+      .notNull()
+      .references(() => executions.id, { onDelete: 'cascade' }),
+    artifactId: bigint('artifact_id', { mode: 'number' })
+      .notNull()
+      .references(() => artifacts.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    path: text('path').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('events_edge_key').on(t.executionId, t.artifactId, t.type, t.path),
+    index('events_artifact_idx').on(t.artifactId, t.type),
+  ],
+);
+
+/** execution ∈ context. */
+export const associations = pgTable(
+  'associations',
+  {
+    contextId: bigint('context_id', { mode: 'number' })
+      .notNull()
+      .references(() => contexts.id, { onDelete: 'cascade' }),
+    executionId: bigint('execution_id', { mode: 'number' })
+      .notNull()
+      .references(() => executions.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.contextId, t.executionId] }), index('associations_execution_idx').on(t.executionId)],
+);
+
+/** artifact ∈ context. */
+export const attributions = pgTable(
+  'attributions',
+  {
+    contextId: bigint('context_id', { mode: 'number' })
+      .notNull()
+      .references(() => contexts.id, { onDelete: 'cascade' }),
+    artifactId: bigint('artifact_id', { mode: 'number' })
+      .notNull()
+      .references(() => artifacts.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.contextId, t.artifactId] }), index('attributions_artifact_idx').on(t.artifactId)],
+);
+
+/** Execution states (DESIGN.md). */
+export const EXECUTION_STATES = ['RUNNING', 'COMPLETE', 'FAILED', 'CANCELED', 'CACHED', 'ABANDONED'] as const;
+export type ExecutionState = (typeof EXECUTION_STATES)[number];
+
+/** Run statuses, as Temporal reports a workflow's end. */
+export const RUN_STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'CONTINUED_AS_NEW'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];

@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process';
+import {
+  appendFileSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A PostgreSQL server the tests may create databases on. */
+export interface PostgresCluster {
+  /** Superuser URL of the `postgres` database. */
+  url: string;
+  /** Stops the server and deletes its data directory (no-op for `TEST_DATABASE_URL`). */
+  stop(): Promise<void>;
+}
+
+function serverBinDir(): string {
+  const debianRoot = '/usr/lib/postgresql';
+  const candidates = existsSync(debianRoot)
+    ? readdirSync(debianRoot)
+        .sort((a, b) => Number(b) - Number(a))
+        .map((version) => join(debianRoot, version, 'bin'))
+    : [];
+  try {
+    candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim());
+  } catch {
+    // No pg_config: only the Debian layout is left to try.
+  }
+  const dir = candidates.find((candidate) => existsSync(join(candidate, 'postgres')));
+  if (dir === undefined) throw new Error('PostgreSQL server binaries not found; run `npm run setup`.');
+  return dir;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/**
+ * Starts a throwaway PostgreSQL cluster (trust auth, fsync off) on a free 127.0.0.1 port, or returns
+ * the server named by `TEST_DATABASE_URL` when that is set.
+ */
+export async function startPostgresCluster(): Promise<PostgresCluster> {
+  const external = process.env['TEST_DATABASE_URL'];
+  if (external) return { url: external, stop: async () => {} };
+
+  const bin = serverBinDir();
+  const dir = mkdtempSync(join(tmpdir(), 'lineage-pg-'));
+  const data = join(dir, 'data');
+  // The server refuses to run as root, so as root everything runs as the `postgres` OS user.
+  const asRoot = process.getuid?.() === 0;
+  const run = (tool: string, args: string[]): void => {
+    const [command, argv] = asRoot
+      ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]]
+      : [join(bin, tool), args];
+    execFileSync(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  };
+  if (asRoot) {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }));
+    chownSync(dir, id('-u'), id('-g'));
+  }
+  const stop = async (): Promise<void> => {
+    try {
+      run('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  try {
+    run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    const port = await freePort();
+    // Durability is pointless for a throwaway cluster; many connections because each fork and worker has a pool.
+    appendFileSync(
+      join(data, 'postgresql.conf'),
+      [
+        `port = ${port}`,
+        `listen_addresses = '127.0.0.1'`,
+        `unix_socket_directories = '${dir.replaceAll("'", "''")}'`,
+        'fsync = off',
+        'synchronous_commit = off',
+        'full_page_writes = off',
+        'max_connections = 200',
+      ].join('\n') + '\n',
+    );
+    // `-w` returns once the server accepts connections.
+    run('pg_ctl', ['start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60']);
+    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
+  } catch (error) {
+    // The server log is the only place that says why startup failed, and stop() deletes it.
+    const log = join(dir, 'server.log');
+    const detail = existsSync(log) ? `\n--- server.log ---\n${readFileSync(log, 'utf8')}` : '';
+    await stop().catch(() => {});
+    throw new Error(`could not start PostgreSQL: ${String(error)}${detail}`, { cause: error });
+  }
+}

@@ -1,0 +1,92 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { captureValue, type CaptureSettings } from '../../src/artifacts/capture';
+import { FileDigester } from '../../src/artifacts/file-digest';
+import { builtInArtifactTypes } from '../../src/artifacts/types';
+
+const settings = (overrides: Partial<CaptureSettings> = {}): CaptureSettings => ({
+  types: builtInArtifactTypes,
+  maxInlineBytes: 1024,
+  files: new FileDigester(1024 * 1024),
+  ...overrides,
+});
+
+function tempFile(content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'lineage-capture-')), 'data.json');
+  writeFileSync(path, content);
+  return pathToFileURL(path).href;
+}
+
+describe('captureValue', () => {
+  it('records a plain value as one Value artifact at its path', async () => {
+    const [only, ...rest] = await captureValue('args[0]', { lr: 0.1 }, settings());
+    expect(rest).toEqual([]);
+    expect(only?.path).toBe('args[0]');
+    expect(only?.artifact).toMatchObject({ type: 'Value', uri: null, inline: true, value: { lr: 0.1 } });
+  });
+
+  it('recognises typed artifacts at the root and nested, with their paths', async () => {
+    const uri = tempFile('{"rows":[]}');
+    const result = { model: { kind: 'Model', uri, algorithm: 'rf' }, runs: [{ metrics: { kind: 'Metrics', accuracy: 0.9 } }] };
+    const captured = await captureValue('result', result, settings());
+    expect(captured.map((c) => [c.path, c.artifact.type])).toEqual([
+      ['result', 'Value'],
+      ['result.model', 'Model'],
+      ['result.runs[0].metrics', 'Metrics'],
+    ]);
+    const root = await captureValue('args[1]', { kind: 'Dataset', uri }, settings());
+    expect(root.map((c) => [c.path, c.artifact.type])).toEqual([['args[1]', 'Dataset']]);
+  });
+
+  it('identifies file artifacts by content: same URI with new bytes is a new artifact', async () => {
+    const uri = tempFile('version 1');
+    const before = (await captureValue('args[0]', { kind: 'Dataset', uri }, settings()))[0]!.artifact;
+    writeFileSync(new URL(uri), 'version 2 is longer');
+    const after = (await captureValue('args[0]', { kind: 'Dataset', uri }, settings()))[0]!.artifact;
+    expect(before.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(before.digest).not.toBe(before.valueDigest);
+    expect(after.digest).not.toBe(before.digest);
+    expect(after.identity).not.toBe(before.identity);
+    expect(after.properties.contentBytes).toBe(19);
+  });
+
+  it('does not hash files over the cap and says so', async () => {
+    const uri = tempFile('x'.repeat(100));
+    const [captured] = await captureValue('args[0]', { kind: 'Dataset', uri }, settings({ files: new FileDigester(10) }));
+    expect(captured!.artifact.digest).toBe(captured!.artifact.valueDigest);
+    expect(captured!.artifact.properties.contentNote).toContain('maxFileDigestBytes');
+  });
+
+  it('stores a value over maxInlineBytes as digest and size only, stating it', async () => {
+    const [captured] = await captureValue('args[0]', 'y'.repeat(5000), settings());
+    expect(captured!.artifact).toMatchObject({ inline: false, value: null, sizeBytes: 5002 });
+    expect(captured!.artifact.properties.notInline).toContain('maxInlineBytes');
+  });
+
+  it('tries user-defined types before the built-ins', async () => {
+    const embedding = { name: 'Embedding', schema: z.looseObject({ kind: z.literal('Model'), dims: z.number() }) };
+    const [captured] = await captureValue(
+      'result',
+      { kind: 'Model', uri: 's3://b/k', dims: 3 },
+      settings({ types: [embedding, ...builtInArtifactTypes] }),
+    );
+    expect(captured!.artifact).toMatchObject({ type: 'Embedding', uri: 's3://b/k' });
+  });
+
+  it('never throws, even for a value whose getters throw', async () => {
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('boom');
+        },
+      },
+    );
+    const [captured] = await captureValue('args[0]', hostile, settings());
+    expect(captured!.artifact.value).toEqual({ $lineage: 'uncapturable', error: 'boom' });
+  });
+});

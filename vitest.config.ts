@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // The Temporal native bridge crashes under worker threads.
+    pool: 'forks',
+    // CI has 2 cores; more forks only add contention with the Temporal and Postgres servers.
+    maxWorkers: 2,
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
