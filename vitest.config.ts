@@ -8,6 +8,7 @@ export default defineConfig({
     // CI has 2 cores; more forks only add contention with the Temporal and Postgres servers.
     maxWorkers: 2,
     globalSetup: ['test/support/global-setup.ts'],
+    setupFiles: ['test/support/quiet-runtime.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

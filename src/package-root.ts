@@ -9,7 +9,10 @@ import { dirname, join } from 'node:path';
 export function packageRoot(from: string = __dirname): string {
   for (let dir = from; ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'temporal-lineage') {
+    if (
+      existsSync(manifest) &&
+      (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'temporal-lineage'
+    ) {
       return dir;
     }
     if (dirname(dir) === dir) throw new Error(`temporal-lineage's package.json not found above ${from}`);

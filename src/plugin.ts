@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { SimplePlugin } from '@temporalio/plugin';
 import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
 import { lineageActivityInterceptor } from './capture/activity-interceptor';
@@ -5,6 +7,15 @@ import { Recorder } from './capture/recorder';
 import { lineageSinks } from './capture/sinks';
 import { parsePluginOptions, type LineagePluginOptions } from './options';
 import type { LineageStore } from './store/open-store';
+
+/**
+ * The sandbox module's file: `.js` when running built code, `.ts` when running the sources
+ * (tsx, vitest), where require.resolve cannot be relied on to add the extension.
+ */
+function workflowInterceptorsModule(): string {
+  const base = join(__dirname, 'capture', 'workflow-interceptors');
+  return existsSync(`${base}.js`) ? `${base}.js` : `${base}.ts`;
+}
 
 /**
  * Records every activity attempt of every workflow on a Worker as lineage: executions, their
@@ -28,7 +39,7 @@ export class LineagePlugin extends SimplePlugin {
       name: 'temporal-lineage',
       workerInterceptors: {
         activity: [lineageActivityInterceptor(recorder)],
-        workflowModules: [require.resolve('./capture/workflow-interceptors')],
+        workflowModules: [workflowInterceptorsModule()],
       },
     });
     this.recorder = recorder;
