@@ -44,6 +44,10 @@ export default defineConfig(
     },
     plugins: { 'import-x': importX },
     settings: {
+      // import-x only parses (and so only follows imports through) files it knows how to read.
+      'import-x/extensions': ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.mts', '.cts'] },
+      'import-x/external-module-folders': ['node_modules', 'node_modules/@types'],
       // The built-in resolver is enough: TS sources import siblings either extensionless or with the
       // `.js` suffix Node16 resolution expects, which `extensionAlias` maps back to the `.ts` file.
       'import-x/resolver-next': [
