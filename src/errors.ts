@@ -1,4 +1,4 @@
-import { ZodError } from 'zod';
+import type { ZodError } from 'zod';
 
 /**
  * Base class of every error temporal-lineage throws on purpose. Catch this to tell lineage

@@ -16,8 +16,22 @@ export { openStore } from './store/open-store';
 export type { LineageStore, StoreLocation, LineageDb } from './store/open-store';
 
 /** Read API over recorded lineage. */
-export { listRuns, getRun, getRunExecutions, getParents, getChildRuns, getArtifactUsage, findArtifacts } from './store/read-runs';
-export type { RunRow, ExecutionRow, ArtifactRow, EventArtifact, ExecutionWithArtifacts } from './store/read-runs';
+export {
+  listRuns,
+  getRun,
+  getRunExecutions,
+  getParents,
+  getChildRuns,
+  getArtifactUsage,
+  findArtifacts,
+} from './store/read-runs';
+export type {
+  RunRow,
+  ExecutionRow,
+  ArtifactRow,
+  EventArtifact,
+  ExecutionWithArtifacts,
+} from './store/read-runs';
 /** Walks from an artifact to the executions upstream of it. */
 export { upstreamOf } from './store/read-upstream';
 export type { UpstreamStep } from './store/read-upstream';

@@ -26,9 +26,17 @@ export const LineagePluginOptionsSchema = z.strictObject({
   /** Connections in the Postgres pool. */
   poolSize: z.number().int().positive().default(10),
   /** Values whose canonical JSON is larger are stored as digest + size only (the row says so). */
-  maxInlineBytes: z.number().int().nonnegative().default(256 * 1024),
+  maxInlineBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(256 * 1024),
   /** Files behind `file://` URIs larger than this are not hashed (the artifact row says so). */
-  maxFileDigestBytes: z.number().int().nonnegative().default(1024 ** 3),
+  maxFileDigestBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(1024 ** 3),
   /** Extra typed artifact kinds, tried before the built-in Dataset, Model and Metrics. */
   artifactTypes: z.array(ArtifactTypeSchema).default([]),
   /**

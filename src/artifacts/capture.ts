@@ -55,7 +55,9 @@ function isPlainContainer(value: unknown): value is Record<string, unknown> | un
 /** Typed values strictly inside `root`, breadth first so that shallow paths come first. */
 function findNestedTyped(root: unknown, rootPath: string, types: readonly ArtifactType[]) {
   const found: Array<{ path: string; value: unknown; type: ArtifactType }> = [];
-  const queue: Array<{ value: unknown; path: string; depth: number }> = [{ value: root, path: rootPath, depth: 0 }];
+  const queue: Array<{ value: unknown; path: string; depth: number }> = [
+    { value: root, path: rootPath, depth: 0 },
+  ];
   for (let visited = 0; queue.length > 0 && visited < TYPED_SEARCH_NODES; visited++) {
     const { value, path, depth } = queue.shift()!;
     if (depth > 0) {
@@ -63,15 +65,22 @@ function findNestedTyped(root: unknown, rootPath: string, types: readonly Artifa
       if (type) found.push({ path, value, type });
     }
     if (depth >= TYPED_SEARCH_DEPTH || !isPlainContainer(value)) continue;
-    const entries: Array<[string | number, unknown]> = Array.isArray(value) ? [...value.entries()] : Object.entries(value);
+    const entries: Array<[string | number, unknown]> = Array.isArray(value)
+      ? [...value.entries()]
+      : Object.entries(value);
     for (const [key, child] of entries) {
-      if (child !== null && typeof child === 'object') queue.push({ value: child, path: childPath(path, key), depth: depth + 1 });
+      if (child !== null && typeof child === 'object')
+        queue.push({ value: child, path: childPath(path, key), depth: depth + 1 });
     }
   }
   return found;
 }
 
-function draft(value: unknown, type: ArtifactType | undefined, settings: CaptureSettings): Promise<ArtifactDraft> {
+function draft(
+  value: unknown,
+  type: ArtifactType | undefined,
+  settings: CaptureSettings,
+): Promise<ArtifactDraft> {
   const uri = type ? (uriOf(type, value) ?? null) : null;
   return draftEncoded(encodeValue(value), type?.name ?? VALUE_TYPE, uri, settings);
 }
@@ -86,7 +95,8 @@ async function draftEncoded(
   const sizeBytes = Buffer.byteLength(canonical);
   const inline = sizeBytes <= settings.maxInlineBytes;
   const properties: Record<string, string | number> = {};
-  if (!inline) properties.notInline = `value of ${sizeBytes} bytes exceeds maxInlineBytes (${settings.maxInlineBytes})`;
+  if (!inline)
+    properties.notInline = `value of ${sizeBytes} bytes exceeds maxInlineBytes (${settings.maxInlineBytes})`;
   let digest = vDigest;
   if (uri) {
     const content = await settings.files.digest(uri);
@@ -107,7 +117,11 @@ async function draftEncoded(
   };
 }
 
-async function captureUnsafe(path: string, value: unknown, settings: CaptureSettings): Promise<CapturedArtifact[]> {
+async function captureUnsafe(
+  path: string,
+  value: unknown,
+  settings: CaptureSettings,
+): Promise<CapturedArtifact[]> {
   const rootType = recogniseType(settings.types, value);
   const captured: CapturedArtifact[] = [{ path, artifact: await draft(value, rootType, settings) }];
   for (const nested of findNestedTyped(value, path, settings.types)) {
@@ -121,7 +135,11 @@ async function captureUnsafe(path: string, value: unknown, settings: CaptureSett
  * recognised) plus every typed value nested inside it. Never throws: a value that cannot even
  * be walked (a throwing getter, a revoked proxy) is recorded as an explicit `uncapturable` marker.
  */
-export async function captureValue(path: string, value: unknown, settings: CaptureSettings): Promise<CapturedArtifact[]> {
+export async function captureValue(
+  path: string,
+  value: unknown,
+  settings: CaptureSettings,
+): Promise<CapturedArtifact[]> {
   try {
     return await captureUnsafe(path, value, settings);
   } catch (error) {

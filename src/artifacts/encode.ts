@@ -7,7 +7,8 @@
  */
 
 /** A JSON value as stored in the `value` column. */
-export type EncodedValue = null | boolean | number | string | EncodedValue[] | { [key: string]: EncodedValue };
+export type EncodedValue =
+  null | boolean | number | string | EncodedValue[] | { [key: string]: EncodedValue };
 
 /** The key that marks a tagged object. A user object that owns this key is itself escaped. */
 export const TAG = '$lineage';
@@ -82,16 +83,23 @@ function encodeAt(value: unknown, depth: number, seen: Set<object>): EncodedValu
 
 function encodeComposite(obj: object, depth: number, seen: Set<object>): EncodedValue {
   if (ArrayBuffer.isView(obj)) {
-    return tag('bytes', { base64: Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64') });
+    return tag('bytes', {
+      base64: Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64'),
+    });
   }
   if (obj instanceof ArrayBuffer) return tag('bytes', { base64: Buffer.from(obj).toString('base64') });
-  if (obj instanceof Date) return tag('date', { iso: Number.isNaN(obj.getTime()) ? null : obj.toISOString() });
+  if (obj instanceof Date)
+    return tag('date', { iso: Number.isNaN(obj.getTime()) ? null : obj.toISOString() });
   if (Array.isArray(obj)) return Array.from(obj, (item: unknown) => encodeAt(item, depth + 1, seen));
   if (obj instanceof Map) {
-    const entries = [...obj.entries()].map(([k, v]) => [encodeAt(k, depth + 1, seen), encodeAt(v, depth + 1, seen)]);
+    const entries = [...obj.entries()].map(([k, v]) => [
+      encodeAt(k, depth + 1, seen),
+      encodeAt(v, depth + 1, seen),
+    ]);
     return tag('map', { entries: sortByJson(entries) });
   }
-  if (obj instanceof Set) return tag('set', { values: sortByJson([...obj].map((v) => encodeAt(v, depth + 1, seen))) });
+  if (obj instanceof Set)
+    return tag('set', { values: sortByJson([...obj].map((v) => encodeAt(v, depth + 1, seen))) });
   if (obj instanceof Error) return tag('error', { name: obj.name, message: obj.message });
   // Mirror Temporal's JSON payload converter: a toJSON method decides what goes on the wire.
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
@@ -128,14 +136,19 @@ function decodeTagged(kind: string, node: Record<string, EncodedValue>): unknown
     case 'date':
       return new Date(node.iso === null ? Number.NaN : (node.iso as string));
     case 'map':
-      return new Map((node.entries as EncodedValue[][]).map(([k, v]) => [decodeValue(k ?? null), decodeValue(v ?? null)]));
+      return new Map(
+        (node.entries as EncodedValue[][]).map(([k, v]) => [decodeValue(k ?? null), decodeValue(v ?? null)]),
+      );
     case 'set':
       return new Set((node.values as EncodedValue[]).map(decodeValue));
     case 'error':
       return Object.assign(new Error(node.message as string), { name: node.name as string });
     case 'object':
       return Object.fromEntries(
-        (node.entries as EncodedValue[][]).map(([k, v]) => [decodeValue(k ?? null) as string, decodeValue(v ?? null)]),
+        (node.entries as EncodedValue[][]).map(([k, v]) => [
+          decodeValue(k ?? null) as string,
+          decodeValue(v ?? null),
+        ]),
       );
     default:
       // too-deep, cycle, unsupported: the original is gone; give the marker itself back.

@@ -45,7 +45,10 @@ export class FileDigester {
     const key = `${path}\0${stats.size}\0${stats.mtimeMs}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const result: ContentDigest = { contentDigest: `sha256:${await hashFile(path)}`, contentBytes: stats.size };
+    const result: ContentDigest = {
+      contentDigest: `sha256:${await hashFile(path)}`,
+      contentBytes: stats.size,
+    };
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(key, result);
     return result;

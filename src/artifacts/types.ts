@@ -23,7 +23,10 @@ export const VALUE_TYPE = 'Value';
 export const builtInArtifactTypes: readonly ArtifactType[] = [
   { name: 'Dataset', schema: z.looseObject({ kind: z.literal('Dataset'), uri: z.string().min(1) }) },
   { name: 'Model', schema: z.looseObject({ kind: z.literal('Model'), uri: z.string().min(1) }) },
-  { name: 'Metrics', schema: z.looseObject({ kind: z.literal('Metrics'), uri: z.string().min(1).optional() }) },
+  {
+    name: 'Metrics',
+    schema: z.looseObject({ kind: z.literal('Metrics'), uri: z.string().min(1).optional() }),
+  },
 ];
 
 export function uriOf(type: ArtifactType, value: unknown): string | undefined {

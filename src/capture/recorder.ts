@@ -22,16 +22,24 @@ export const STORE_UNAVAILABLE = 'LineageStoreUnavailable';
 /** How an activity attempt came out. */
 export type AttemptOutcome = { readonly result: unknown } | { readonly error: unknown };
 
-async function captureAll(roots: Array<[string, unknown]>, settings: CaptureSettings): Promise<CapturedArtifact[]> {
+async function captureAll(
+  roots: Array<[string, unknown]>,
+  settings: CaptureSettings,
+): Promise<CapturedArtifact[]> {
   const parts = await Promise.all(roots.map(([path, value]) => captureValue(path, value, settings)));
   return parts.flat();
 }
 
 function describeError(error: unknown): { type: string; message: string; stack?: string } {
   if (error instanceof ApplicationFailure) {
-    return { type: error.type ?? error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+    return {
+      type: error.type ?? error.name,
+      message: error.message,
+      ...(error.stack ? { stack: error.stack } : {}),
+    };
   }
-  if (error instanceof Error) return { type: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  if (error instanceof Error)
+    return { type: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
   return { type: typeof error, message: String(error) };
 }
 
@@ -44,7 +52,10 @@ export class Recorder {
   private opening: Promise<{ store: LineageStore; attempts: AttemptWriter }> | undefined;
   private readonly settings: CaptureSettings;
   /** Filled in by the plugin from the Worker's options. */
-  worker: { identity: string; buildId: string | null } = { identity: `${process.pid}@${hostname()}`, buildId: null };
+  worker: { identity: string; buildId: string | null } = {
+    identity: `${process.pid}@${hostname()}`,
+    buildId: null,
+  };
 
   constructor(private readonly options: ResolvedLineageOptions) {
     this.settings = {
@@ -60,7 +71,9 @@ export class Recorder {
       const store =
         options.store ??
         (await openStore(
-          options.databaseUrl ? { url: options.databaseUrl, poolSize: options.poolSize } : { dir: options.dataDir },
+          options.databaseUrl
+            ? { url: options.databaseUrl, poolSize: options.poolSize }
+            : { dir: options.dataDir },
         ));
       return { store, attempts: new AttemptWriter(store) };
     })();
@@ -79,11 +92,16 @@ export class Recorder {
     try {
       return await write();
     } catch (cause) {
-      const error = cause instanceof LineageStoreError ? cause : new LineageStoreError(operation, 'lineage store', { cause });
+      const error =
+        cause instanceof LineageStoreError
+          ? cause
+          : new LineageStoreError(operation, 'lineage store', { cause });
       if (this.options.onStoreError === 'fail') {
         throw ApplicationFailure.create({ message: error.message, type: STORE_UNAVAILABLE, cause: error });
       }
-      Runtime.instance().logger.warn(`temporal-lineage: record lost (${operation})`, { error: error.message });
+      Runtime.instance().logger.warn(`temporal-lineage: record lost (${operation})`, {
+        error: error.message,
+      });
       return undefined;
     }
   }
@@ -122,13 +140,21 @@ export class Recorder {
       const outputs = await captureAll([['result', outcome.result]], this.settings);
       const outputDigest = valueDigest(encodeValue(outcome.result)).digest;
       await this.guard('attempt end', async () =>
-        (await this.open()).attempts.end(handle, { state: 'COMPLETE', endedAt, outputDigest, outputs, error: null }),
+        (await this.open()).attempts.end(handle, {
+          state: 'COMPLETE',
+          endedAt,
+          outputDigest,
+          outputs,
+          error: null,
+        }),
       );
       return;
     }
     const state = outcome.error instanceof CancelledFailure ? 'CANCELED' : 'FAILED';
     try {
-      await (await this.open()).attempts.end(handle, {
+      await (
+        await this.open()
+      ).attempts.end(handle, {
         state,
         endedAt,
         outputDigest: null,
@@ -138,7 +164,9 @@ export class Recorder {
     } catch (cause) {
       // The attempt failed anyway: its own error must reach Temporal unchanged, so this one is
       // only logged; the row stays RUNNING until reconciliation marks it ABANDONED.
-      Runtime.instance().logger.warn('temporal-lineage: could not record a failed attempt', { error: String(cause) });
+      Runtime.instance().logger.warn('temporal-lineage: could not record a failed attempt', {
+        error: String(cause),
+      });
     }
   }
 
@@ -160,7 +188,12 @@ export class Recorder {
     );
   }
 
-  async runEnded(info: WorkflowInfo, status: RunEndStatus, result: unknown, error: string | null): Promise<void> {
+  async runEnded(
+    info: WorkflowInfo,
+    status: RunEndStatus,
+    result: unknown,
+    error: string | null,
+  ): Promise<void> {
     await this.logFailure('run end', async () =>
       recordRunEnd((await this.open()).store, {
         run: { workflowId: info.workflowId, runId: info.runId },
@@ -177,7 +210,9 @@ export class Recorder {
     try {
       await write();
     } catch (cause) {
-      Runtime.instance().logger.warn(`temporal-lineage: record lost (${operation})`, { error: String(cause) });
+      Runtime.instance().logger.warn(`temporal-lineage: record lost (${operation})`, {
+        error: String(cause),
+      });
     }
   }
 

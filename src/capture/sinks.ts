@@ -10,7 +10,10 @@ import type { LineageSinks } from './sink-types';
 export function lineageSinks(recorder: Recorder): InjectedSinks<LineageSinks> {
   return {
     lineage: {
-      runStarted: { fn: (info, args, header) => recorder.runStarted(info, args, header), callDuringReplay: false },
+      runStarted: {
+        fn: (info, args, header) => recorder.runStarted(info, args, header),
+        callDuringReplay: false,
+      },
       runEnded: {
         fn: (info, status, result, error) => recorder.runEnded(info, status, result, error),
         callDuringReplay: false,

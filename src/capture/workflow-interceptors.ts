@@ -52,7 +52,8 @@ export const interceptors = (): WorkflowInterceptors => {
             return result;
           } catch (error) {
             const status = endStatus(error);
-            if (status) lineage.runEnded(status, undefined, error instanceof Error ? error.message : String(error));
+            if (status)
+              lineage.runEnded(status, undefined, error instanceof Error ? error.message : String(error));
             throw error;
           }
         },

@@ -69,7 +69,10 @@ export async function getChildRuns(store: LineageStore, runContextId: number): P
   return rows.map((row) => row.child);
 }
 
-export async function attachArtifacts(store: LineageStore, rows: ExecutionRow[]): Promise<ExecutionWithArtifacts[]> {
+export async function attachArtifacts(
+  store: LineageStore,
+  rows: ExecutionRow[],
+): Promise<ExecutionWithArtifacts[]> {
   if (rows.length === 0) return [];
   const edges = await store.db
     .select({ executionId: events.executionId, type: events.type, path: events.path, artifact: artifacts })
@@ -91,7 +94,10 @@ export async function attachArtifacts(store: LineageStore, rows: ExecutionRow[])
 }
 
 /** A run's executions in start order, each with its input and output artifacts. */
-export async function getRunExecutions(store: LineageStore, runName: string): Promise<ExecutionWithArtifacts[]> {
+export async function getRunExecutions(
+  store: LineageStore,
+  runName: string,
+): Promise<ExecutionWithArtifacts[]> {
   const run = await getRun(store, runName);
   const rows = await store.db
     .select({ execution: executions })

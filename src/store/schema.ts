@@ -42,7 +42,9 @@ export const contexts = pgTable(
     /** The run this run re-executed, and the step it restarted from (set by rerun). */
     rerunOf: text('rerun_of'),
     rerunFrom: text('rerun_from'),
-    properties: jsonb('properties').notNull().default(sql`'{}'::jsonb`),
+    properties: jsonb('properties')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     createdAt: createdAt(),
   },
   (t) => [
@@ -63,7 +65,10 @@ export const parentContexts = pgTable(
       .notNull()
       .references(() => contexts.id, { onDelete: 'cascade' }),
   },
-  (t) => [primaryKey({ columns: [t.childId, t.parentId] }), index('parent_contexts_parent_idx').on(t.parentId)],
+  (t) => [
+    primaryKey({ columns: [t.childId, t.parentId] }),
+    index('parent_contexts_parent_idx').on(t.parentId),
+  ],
 );
 
 /** One activity attempt. */
@@ -109,7 +114,9 @@ export const artifacts = pgTable(
     value: jsonb('value'),
     inline: boolean('inline').notNull(),
     sizeBytes: integer('size_bytes').notNull(),
-    properties: jsonb('properties').notNull().default(sql`'{}'::jsonb`),
+    properties: jsonb('properties')
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     createdAt: createdAt(),
   },
   (t) => [
@@ -151,7 +158,10 @@ export const associations = pgTable(
       .notNull()
       .references(() => executions.id, { onDelete: 'cascade' }),
   },
-  (t) => [primaryKey({ columns: [t.contextId, t.executionId] }), index('associations_execution_idx').on(t.executionId)],
+  (t) => [
+    primaryKey({ columns: [t.contextId, t.executionId] }),
+    index('associations_execution_idx').on(t.executionId),
+  ],
 );
 
 /** artifact ∈ context. */
@@ -165,7 +175,10 @@ export const attributions = pgTable(
       .notNull()
       .references(() => artifacts.id, { onDelete: 'cascade' }),
   },
-  (t) => [primaryKey({ columns: [t.contextId, t.artifactId] }), index('attributions_artifact_idx').on(t.artifactId)],
+  (t) => [
+    primaryKey({ columns: [t.contextId, t.artifactId] }),
+    index('attributions_artifact_idx').on(t.artifactId),
+  ],
 );
 
 /** Execution states (DESIGN.md). */

@@ -56,11 +56,12 @@ export async function writeEvents(
   if (ids.size === 0) return;
   await tx
     .insert(events)
-    .values(captured.map((c) => ({ executionId, artifactId: ids.get(c.artifact.identity)!, type, path: c.path })))
+    .values(
+      captured.map((c) => ({ executionId, artifactId: ids.get(c.artifact.identity)!, type, path: c.path })),
+    )
     .onConflictDoNothing();
   await tx
     .insert(attributions)
     .values([...ids.values()].map((artifactId) => ({ contextId: runContextId, artifactId })))
     .onConflictDoNothing();
 }
-

@@ -6,7 +6,14 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createMlActivities } from '../../activities';
 import { LineagePlugin } from '../../src/plugin';
-import { findArtifacts, getArtifactUsage, getChildRuns, getParents, getRun, getRunExecutions } from '../../src/store/read-runs';
+import {
+  findArtifacts,
+  getArtifactUsage,
+  getChildRuns,
+  getParents,
+  getRun,
+  getRunExecutions,
+} from '../../src/store/read-runs';
 import { upstreamOf } from '../../src/store/read-upstream';
 import { fixtureActivities } from '../fixtures/activities';
 import { DRIVERS, useStore } from '../support/stores';
@@ -23,7 +30,11 @@ describe.each(DRIVERS)('capture on %s', (driver) => {
     const client = await testClient();
     const plugin = new LineagePlugin({ store: ctx.store() });
     return withWorker({ plugin, taskQueue, activities }, async () => {
-      const handle = await client.workflow.start(workflowType, { taskQueue, workflowId: uniqueQueue(workflowType), args });
+      const handle = await client.workflow.start(workflowType, {
+        taskQueue,
+        workflowId: uniqueQueue(workflowType),
+        args,
+      });
       const result = (await handle.result()) as T;
       return { result, name: `${handle.workflowId}/${handle.firstExecutionRunId}` };
     });
@@ -50,12 +61,25 @@ describe.each(DRIVERS)('capture on %s', (driver) => {
     expect(children).toHaveLength(1);
     const child = children[0]!;
     expect(child).toMatchObject({ workflowType: 'hyperparameterSearch', status: 'COMPLETED' });
-    expect((await getParents(store, child.id)).map((p) => p.name).sort()).toEqual([name, 'hyperparameterSearch'].sort());
+    expect((await getParents(store, child.id)).map((p) => p.name).sort()).toEqual(
+      [name, 'hyperparameterSearch'].sort(),
+    );
 
     const childExecutions = await getRunExecutions(store, child.name);
     const types = childExecutions.map((e) => e.activityType).sort();
-    expect(types).toEqual(['evaluateModel', 'evaluateModel', 'evaluateModel', 'trainModel', 'trainModel', 'trainModel']);
-    expect(childExecutions.every((e) => e.state === 'COMPLETE' && e.endedAt && e.inputDigest.startsWith('sha256:'))).toBe(true);
+    expect(types).toEqual([
+      'evaluateModel',
+      'evaluateModel',
+      'evaluateModel',
+      'trainModel',
+      'trainModel',
+      'trainModel',
+    ]);
+    expect(
+      childExecutions.every(
+        (e) => e.state === 'COMPLETE' && e.endedAt && e.inputDigest.startsWith('sha256:'),
+      ),
+    ).toBe(true);
 
     const split = parentExecutions[1]!;
     expect(split.inputs.map((i) => [i.path, i.artifact.type])).toEqual([
@@ -76,7 +100,13 @@ describe.each(DRIVERS)('capture on %s', (driver) => {
     const registered = parentExecutions[2]!.outputs.find((o) => o.path === 'result')!.artifact;
     const upstream = await upstreamOf(store, registered.id);
     const upstreamTypes = new Set(upstream.map((step) => step.execution.activityType));
-    expect([...upstreamTypes].sort()).toEqual(['evaluateModel', 'loadIris', 'registerModel', 'splitDataset', 'trainModel']);
+    expect([...upstreamTypes].sort()).toEqual([
+      'evaluateModel',
+      'loadIris',
+      'registerModel',
+      'splitDataset',
+      'trainModel',
+    ]);
     expect(upstream[0]!.execution.activityType).toBe('registerModel');
   });
 
@@ -84,7 +114,9 @@ describe.each(DRIVERS)('capture on %s', (driver) => {
     const first = await run('trainingPipeline', [{ seed: 11 }]);
     const second = await run('trainingPipeline', [{ seed: 12 }]);
     const store = ctx.store();
-    const raw = (await findArtifacts(store, { type: 'Dataset' })).filter((a) => a.uri?.endsWith('iris-raw.json'));
+    const raw = (await findArtifacts(store, { type: 'Dataset' })).filter((a) =>
+      a.uri?.endsWith('iris-raw.json'),
+    );
     expect(raw).toHaveLength(1);
     const { producers } = await getArtifactUsage(store, raw[0]!.id);
     const producerRuns = new Set(producers.map((p) => `${p.workflowId}/${p.runId}`));
@@ -134,7 +166,10 @@ describe.each(DRIVERS)('capture on %s', (driver) => {
       ['args[0]', 'Value'],
       ['args[0].nested[0]', 'Metrics'],
     ]);
-    expect(execution!.inputs[0]!.artifact.value).toEqual({ ...value, text: { $lineage: 'string', json: '"a\\u0000b"' } });
+    expect(execution!.inputs[0]!.artifact.value).toEqual({
+      ...value,
+      text: { $lineage: 'string', json: '"a\\u0000b"' },
+    });
   });
 
   it('writes no duplicate rows when the same sink call or attempt is delivered twice', async () => {
@@ -145,9 +180,18 @@ describe.each(DRIVERS)('capture on %s', (driver) => {
       + (select count(*) from artifacts) + (select count(*) from parent_contexts) + (select count(*) from associations)
       + (select count(*) from attributions) as n`);
     const plugin = new LineagePlugin({ store });
-    const sinks = plugin.configureWorker({ taskQueue: 'x' }).sinks as Record<string, Record<string, { fn: (...a: unknown[]) => Promise<void> }>>;
+    const sinks = plugin.configureWorker({ taskQueue: 'x' }).sinks as Record<
+      string,
+      Record<string, { fn: (...a: unknown[]) => Promise<void> }>
+    >;
     const [workflowId, runId] = name.split('/') as [string, string];
-    const info = { workflowId, runId, workflowType: 'parallelSquares', taskQueue: 'x', runStartTime: new Date() };
+    const info = {
+      workflowId,
+      runId,
+      workflowType: 'parallelSquares',
+      taskQueue: 'x',
+      runStartTime: new Date(),
+    };
     await sinks.lineage!.runStarted!.fn(info, [2], {});
     await sinks.lineage!.runStarted!.fn(info, [2], {});
     await sinks.lineage!.runEnded!.fn(info, 'COMPLETED', [0, 1], null);

@@ -16,11 +16,18 @@ describe('replay and header propagation', () => {
   it('replays a history recorded with the plugin, through a replay worker with the plugin', async () => {
     const taskQueue = uniqueQueue('replay');
     const client = await testClient();
-    const handle = await withWorker({ plugin: new LineagePlugin({ store: ctx.store() }), taskQueue, activities }, async () => {
-      const started = await client.workflow.start('parentOfChild', { taskQueue, workflowId: uniqueQueue('wf'), args: [3] });
-      await started.result();
-      return started;
-    });
+    const handle = await withWorker(
+      { plugin: new LineagePlugin({ store: ctx.store() }), taskQueue, activities },
+      async () => {
+        const started = await client.workflow.start('parentOfChild', {
+          taskQueue,
+          workflowId: uniqueQueue('wf'),
+          args: [3],
+        });
+        await started.result();
+        return started;
+      },
+    );
     const history = await handle.fetchHistory();
     await expect(
       Worker.runReplayHistory(
@@ -36,9 +43,18 @@ describe('replay and header propagation', () => {
     const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
     let workflowId = '';
     try {
-      const worker = await Worker.create({ connection, taskQueue, workflowsPath: testWorkflowsPath, activities });
+      const worker = await Worker.create({
+        connection,
+        taskQueue,
+        workflowsPath: testWorkflowsPath,
+        activities,
+      });
       await worker.runUntil(async () => {
-        const started = await client.workflow.start('retriedOnce', { taskQueue, workflowId: uniqueQueue('wf'), args: ['r'] });
+        const started = await client.workflow.start('retriedOnce', {
+          taskQueue,
+          workflowId: uniqueQueue('wf'),
+          args: ['r'],
+        });
         workflowId = started.workflowId;
         await started.result();
       });
@@ -64,16 +80,26 @@ describe('replay and header propagation', () => {
         workflow: [
           {
             start: (input, next) =>
-              next({ ...input, headers: { ...input.headers, [LINEAGE_HEADER]: defaultPayloadConverter.toPayload(header) } }),
+              next({
+                ...input,
+                headers: { ...input.headers, [LINEAGE_HEADER]: defaultPayloadConverter.toPayload(header) },
+              }),
           },
         ],
       },
     });
-    const name = await withWorker({ plugin: new LineagePlugin({ store: ctx.store() }), taskQueue, activities }, async () => {
-      const handle = await client.workflow.start('parentOfChild', { taskQueue, workflowId: uniqueQueue('wf'), args: [2] });
-      await handle.result();
-      return `${handle.workflowId}/${handle.firstExecutionRunId}`;
-    });
+    const name = await withWorker(
+      { plugin: new LineagePlugin({ store: ctx.store() }), taskQueue, activities },
+      async () => {
+        const handle = await client.workflow.start('parentOfChild', {
+          taskQueue,
+          workflowId: uniqueQueue('wf'),
+          args: [2],
+        });
+        await handle.result();
+        return `${handle.workflowId}/${handle.firstExecutionRunId}`;
+      },
+    );
     const parent = await getRun(ctx.store(), name);
     const [child] = await getChildRuns(ctx.store(), parent.id);
     for (const run of [parent, child!]) expect(run).toMatchObject(header);

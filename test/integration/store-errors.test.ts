@@ -19,7 +19,9 @@ async function runSquares(plugin: LineagePlugin, activities: object): Promise<un
 describe('when the lineage store is unreachable', () => {
   it("'fail' (the default) fails each attempt retryably before the body runs, without leaking the password", async () => {
     const { activities, calls } = fixtureActivities();
-    const error = await runSquares(new LineagePlugin({ databaseUrl: UNREACHABLE }), activities).catch((e: unknown) => e);
+    const error = await runSquares(new LineagePlugin({ databaseUrl: UNREACHABLE }), activities).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(WorkflowFailedError);
     const activityFailure = (error as WorkflowFailedError).cause;
     expect(activityFailure).toBeInstanceOf(ActivityFailure);

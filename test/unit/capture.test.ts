@@ -31,7 +31,10 @@ describe('captureValue', () => {
 
   it('recognises typed artifacts at the root and nested, with their paths', async () => {
     const uri = tempFile('{"rows":[]}');
-    const result = { model: { kind: 'Model', uri, algorithm: 'rf' }, runs: [{ metrics: { kind: 'Metrics', accuracy: 0.9 } }] };
+    const result = {
+      model: { kind: 'Model', uri, algorithm: 'rf' },
+      runs: [{ metrics: { kind: 'Metrics', accuracy: 0.9 } }],
+    };
     const captured = await captureValue('result', result, settings());
     expect(captured.map((c) => [c.path, c.artifact.type])).toEqual([
       ['result', 'Value'],
@@ -56,7 +59,11 @@ describe('captureValue', () => {
 
   it('does not hash files over the cap and says so', async () => {
     const uri = tempFile('x'.repeat(100));
-    const [captured] = await captureValue('args[0]', { kind: 'Dataset', uri }, settings({ files: new FileDigester(10) }));
+    const [captured] = await captureValue(
+      'args[0]',
+      { kind: 'Dataset', uri },
+      settings({ files: new FileDigester(10) }),
+    );
     expect(captured!.artifact.digest).toBe(captured!.artifact.valueDigest);
     expect(captured!.artifact.properties.contentNote).toContain('maxFileDigestBytes');
   });
@@ -68,7 +75,10 @@ describe('captureValue', () => {
   });
 
   it('tries user-defined types before the built-ins', async () => {
-    const embedding = { name: 'Embedding', schema: z.looseObject({ kind: z.literal('Model'), dims: z.number() }) };
+    const embedding = {
+      name: 'Embedding',
+      schema: z.looseObject({ kind: z.literal('Model'), dims: z.number() }),
+    };
     const [captured] = await captureValue(
       'result',
       { kind: 'Model', uri: 's3://b/k', dims: 3 },

@@ -11,7 +11,13 @@ const roundTrips: Array<[string, unknown]> = [
   ['bigint', 12345678901234567890n],
   ['bytes', new Uint8Array([0, 1, 2, 255])],
   ['date', new Date('2026-01-02T03:04:05.678Z')],
-  ['map', new Map<unknown, unknown>([['b', 1], [2, 'x']])],
+  [
+    'map',
+    new Map<unknown, unknown>([
+      ['b', 1],
+      [2, 'x'],
+    ]),
+  ],
   ['set', new Set(['z', 'a'])],
   ['string with NUL', 'a\u0000b'],
   ['lone surrogate', 'x\ud800y'],
@@ -31,12 +37,27 @@ describe('encodeValue / decodeValue', () => {
 
   it('produces JSON that Postgres jsonb accepts: no NUL and no lone surrogate anywhere', () => {
     const json = canonicalJson(encodeValue({ 'a\u0000': ['\ud800', 'b\u0000'] }));
-    expect(json).not.toMatch(/\u0000|[\ud800-\udfff]/);
+    expect(json.includes('\u0000')).toBe(false);
+    expect(json).not.toMatch(/[\ud800-\udfff]/);
   });
 
   it('is independent of key, Map and Set insertion order', () => {
-    const a = encodeValue({ x: 1, y: new Map([[1, 'a'], [2, 'b']]), z: new Set([3, 1]) });
-    const b = encodeValue({ z: new Set([1, 3]), y: new Map([[2, 'b'], [1, 'a']]), x: 1 });
+    const a = encodeValue({
+      x: 1,
+      y: new Map([
+        [1, 'a'],
+        [2, 'b'],
+      ]),
+      z: new Set([3, 1]),
+    });
+    const b = encodeValue({
+      z: new Set([1, 3]),
+      y: new Map([
+        [2, 'b'],
+        [1, 'a'],
+      ]),
+      x: 1,
+    });
     expect(canonicalJson(a)).toBe(canonicalJson(b));
   });
 
@@ -72,7 +93,9 @@ describe('encodeValue / decodeValue', () => {
   });
 
   it('gives different digests to values JSON would confuse', () => {
-    const digests = [undefined, null, 'NaN', Number.NaN, '1', 1, 1n, [], {}].map((v) => valueDigest(encodeValue(v)).digest);
+    const digests = [undefined, null, 'NaN', Number.NaN, '1', 1, 1n, [], {}].map(
+      (v) => valueDigest(encodeValue(v)).digest,
+    );
     expect(new Set(digests).size).toBe(digests.length);
   });
 });
