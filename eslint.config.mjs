@@ -71,6 +71,7 @@ export default defineConfig(
       'src/capture/workflow-interceptors.ts',
       'src/capture/lineage-header.ts',
       'src/capture/sink-types.ts',
+      'src/rerun/rerun-workflow.ts',
     ],
     rules: {
       'no-restricted-imports': [

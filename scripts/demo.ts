@@ -6,12 +6,12 @@
  * Needs no database server: lineage goes to the embedded PGlite store in `.lineage/`, which
  * keeps growing run after run. Temporal is a throwaway local dev server.
  */
-import { relative } from 'node:path';
+import { basename, relative } from 'node:path';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createMlActivities } from '../activities';
 import type { TrainingPipelineResult } from '../workflows/training-pipeline';
-import { startDevServer, type DevServer } from '../src/dev/dev-server';
+import type { DevServer } from '../src/dev/dev-server';
 import {
   getChildRuns,
   getRun,
@@ -23,9 +23,9 @@ import {
   type ArtifactRow,
   type ExecutionWithArtifacts,
   type LineageStore,
-  type RunRow,
 } from '../src';
 import { formatMs, formatTable } from './format-table';
+import { startQuietDevServer } from './quiet-dev-server';
 
 // Before anything creates the Runtime: the Worker's INFO lines would drown the summary.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -56,14 +56,47 @@ function shortDigest(digest: string): string {
   return digest.replace(/^sha256:/, '').slice(0, 12);
 }
 
-function describeArtifact(artifact: ArtifactRow): string {
-  if (artifact.uri) return `${artifact.type.padEnd(8)} ${shortUri(artifact.uri)}  ${shortDigest(artifact.digest)}`;
-  const json = artifact.value === null ? `(${artifact.sizeBytes} bytes, not inline)` : JSON.stringify(artifact.value);
-  const preview = json.length > 60 ? `${json.slice(0, 57)}...` : json;
-  return `${artifact.type.padEnd(8)} ${preview}`;
+/** A one-line preview of a stored value: nested objects collapse to `{…}`, numbers to 4 digits. */
+function preview(value: unknown, depth = 0): string {
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+  if (Array.isArray(value))
+    return depth > 0 ? '[…]' : `[${value.map((v) => preview(v, depth + 1)).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    if (depth > 0) return '{…}';
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}: ${preview(v, depth + 1)}`)
+      .join(', ')}}`;
+  }
+  return JSON.stringify(value);
 }
 
-async function runPipeline(server: DevServer, plugin: LineagePlugin): Promise<{ name: string; result: TrainingPipelineResult }> {
+function describeArtifact(artifact: ArtifactRow): string {
+  if (artifact.uri)
+    return `${artifact.type.padEnd(8)} ${shortUri(artifact.uri)}  sha256:${shortDigest(artifact.digest)}`;
+  const text =
+    artifact.value === null ? `(${artifact.sizeBytes} bytes, not inline)` : preview(artifact.value);
+  return `${artifact.type.padEnd(8)} ${text.length > 72 ? `${text.slice(0, 71)}…` : text}`;
+}
+
+/** What an execution produced, for the table: typed outputs only (file name, or accuracy). */
+function typedOutputs(execution: ExecutionWithArtifacts): string {
+  return execution.outputs
+    .filter((o) => o.artifact.type !== 'Value')
+    .map(({ artifact }) => {
+      if (artifact.uri) return `${artifact.type} ${basename(artifact.uri)}`;
+      const accuracy = (artifact.value as { accuracy?: unknown } | null)?.accuracy;
+      return typeof accuracy === 'number'
+        ? `${artifact.type} accuracy=${accuracy.toFixed(3)}`
+        : artifact.type;
+    })
+    .join(', ');
+}
+
+async function runPipeline(
+  server: DevServer,
+  plugin: LineagePlugin,
+): Promise<{ name: string; result: TrainingPipelineResult }> {
   const connection = await NativeConnection.connect({ address: server.address });
   try {
     const worker = await Worker.create({
@@ -93,21 +126,29 @@ async function runPipeline(server: DevServer, plugin: LineagePlugin): Promise<{ 
   }
 }
 
-async function printRun(store: LineageStore, runName: string): Promise<{ run: RunRow; family: ExecutionWithArtifacts[] }> {
+async function printRun(store: LineageStore, runName: string): Promise<ExecutionWithArtifacts[]> {
   const run = await getRun(store, runName);
-  const pastRuns = await listRuns(store, { workflowType: 'trainingPipeline', limit: 1000 });
+  const { runs: pastRuns, nextCursor } = await listRuns(store, {
+    workflowType: 'trainingPipeline',
+    limit: 1000,
+  });
+  const runCount = `${pastRuns.length}${nextCursor ? '+' : ''} run${pastRuns.length === 1 ? '' : 's'}`;
   console.log(`\nRun ${run.name}`);
   console.log(
     `  status ${run.status}   duration ${duration(run.startedAt, run.endedAt)}   ` +
-      `pipeline ${run.workflowType} (${pastRuns.length} run${pastRuns.length === 1 ? '' : 's'} in the store)`,
+      `pipeline ${run.workflowType} (${runCount} in the store)`,
   );
 
   const children = await getChildRuns(store, run.id);
   const labelled: Array<{ label: string; execution: ExecutionWithArtifacts }> = [];
-  for (const execution of await getRunExecutions(store, run.name)) labelled.push({ label: 'pipeline', execution });
+  for (const execution of await getRunExecutions(store, run.name))
+    labelled.push({ label: 'pipeline', execution });
   for (const child of children) {
-    console.log(`  child run ${child.name}   ${child.workflowType} ${child.status} in ${duration(child.startedAt, child.endedAt)}`);
-    for (const execution of await getRunExecutions(store, child.name)) labelled.push({ label: 'search', execution });
+    console.log(
+      `  child run ${child.name}   ${child.workflowType} ${child.status} in ${duration(child.startedAt, child.endedAt)}`,
+    );
+    for (const execution of await getRunExecutions(store, child.name))
+      labelled.push({ label: 'search', execution });
   }
   labelled.sort((a, b) => a.execution.startedAt.getTime() - b.execution.startedAt.getTime());
 
@@ -117,10 +158,7 @@ async function printRun(store: LineageStore, runName: string): Promise<{ run: Ru
     String(e.attempt),
     e.state,
     duration(e.startedAt, e.endedAt),
-    e.outputs
-      .filter((o) => o.artifact.type !== 'Value')
-      .map((o) => (o.artifact.uri ? `${o.artifact.type} ${shortUri(o.artifact.uri)}` : o.artifact.type))
-      .join(', '),
+    typedOutputs(e),
   ]);
   console.log(`\nExecutions (${rows.length} activity attempts)`);
   console.log(
@@ -128,7 +166,7 @@ async function printRun(store: LineageStore, runName: string): Promise<{ run: Ru
       align: ['left', 'left', 'right', 'left', 'right', 'left'],
     }),
   );
-  return { run, family: labelled.map((l) => l.execution) };
+  return labelled.map((l) => l.execution);
 }
 
 /** The registered model's provenance, one producer step per hop, within this run and its child. */
@@ -138,10 +176,16 @@ async function printProvenance(store: LineageStore, family: ExecutionWithArtifac
   if (!model) throw new Error('the run recorded no registered model');
   const ours = new Set(family.map((e) => e.id));
   const steps = await upstreamOf(store, model.id);
-  console.log(`\nProvenance of ${describeArtifact(model).replace(/ +/, ' ')}`);
+  console.log(
+    `\nProvenance of the registered model, back to the raw data (upstreamOf, ${steps.length} executions upstream)`,
+  );
+  console.log(`  ${describeArtifact(model).replace(/ +/, ' ')}`);
   for (const { hops, execution } of steps.filter((s) => ours.has(s.execution.id))) {
-    console.log(`  ${String(hops).padStart(2)}. ${execution.activityType} (attempt ${execution.attempt}) read`);
-    for (const input of execution.inputs) console.log(`        ${input.path.padEnd(16)} ${describeArtifact(input.artifact)}`);
+    console.log(
+      `  hop ${hops}  ${execution.activityType} (attempt ${execution.attempt}, ${execution.state}) read:`,
+    );
+    for (const input of execution.inputs)
+      console.log(`          ${input.path.padEnd(16)} ${describeArtifact(input.artifact)}`);
   }
   const others = steps.filter((s) => !ours.has(s.execution.id));
   if (others.length > 0) {
@@ -154,23 +198,27 @@ async function printProvenance(store: LineageStore, family: ExecutionWithArtifac
 
 async function main(): Promise<void> {
   let t = performance.now();
-  const server = await startDevServer();
-  console.log(`Temporal dev server at ${server.address} (started in ${elapsed(t)})`);
+  const server = await startQuietDevServer();
+  console.log(`Temporal dev server ${server.address} started in ${elapsed(t)}`);
   let store: LineageStore | undefined;
   try {
     const plugin = new LineagePlugin({ dataDir: LINEAGE_DIR });
+    // The plugin opens its store lazily, which would make the first workflow task wait for
+    // PGlite to start (and migrate a new folder); opening it up front keeps the run's timing honest.
     t = performance.now();
+    await plugin.store();
+    console.log(`lineage store ${LINEAGE_DIR}/ (embedded PGlite) opened in ${elapsed(t)}`);
     const { name, result } = await runPipeline(server, plugin);
     console.log(
       `  -> registered ${result.registered.registeredName}: ${result.model.algorithm} ` +
-        `${JSON.stringify(result.model.params)}, test accuracy ${result.metrics.accuracy.toFixed(3)} (worker up to done: ${elapsed(t)})`,
+        `${JSON.stringify(result.model.params)}, test accuracy ${result.metrics.accuracy.toFixed(3)}`,
     );
     // The plugin closed its PGlite store when the Worker stopped; PGlite takes one opener per folder.
     store = await openStore({ dir: LINEAGE_DIR });
-    await printRun(store, name).then(({ family }) => printProvenance(store!, family));
+    await printProvenance(store, await printRun(store, name));
     console.log(
-      `\nLineage is stored in ${LINEAGE_DIR}/ (embedded PGlite; ML files in ${DATA_DIR}/). ` +
-        `Read it with openStore({ dir: '${LINEAGE_DIR}' }) and listRuns/getRunExecutions/upstreamOf; run the demo again to add a run.`,
+      `\nLineage is in ${LINEAGE_DIR}/ (embedded PGlite), the ML files in ${DATA_DIR}/; run the demo again to add a run.\n` +
+        `Inspect more with openStore({ dir: '${LINEAGE_DIR}' }) and listRuns, getRunExecutions, upstreamOf (src/index.ts).`,
     );
   } finally {
     await store?.close();

@@ -10,7 +10,9 @@ export function formatTable(
   options: { align?: readonly Align[]; indent?: string } = {},
 ): string {
   const { align = [], indent = '  ' } = options;
-  const widths = header.map((title, col) => Math.max(title.length, ...rows.map((row) => (row[col] ?? '').length)));
+  const widths = header.map((title, col) =>
+    Math.max(title.length, ...rows.map((row) => (row[col] ?? '').length)),
+  );
   const line = (cells: readonly string[]) =>
     indent +
     cells

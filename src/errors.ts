@@ -47,10 +47,159 @@ export class LineageNotFoundError extends LineageError {
   override readonly name = 'LineageNotFoundError';
   readonly kind: string;
   readonly key: string;
-  constructor(kind: string, key: string) {
-    super(`No ${kind} matches '${key}'`);
+  /** The closest keys the store does hold, best first (may be empty). */
+  readonly suggestions: readonly string[];
+  constructor(kind: string, key: string, suggestions: readonly string[] = []) {
+    const hint =
+      suggestions.length > 0 ? `; did you mean ${suggestions.map((s) => `'${s}'`).join(' or ')}?` : '';
+    super(`No ${kind} matches '${key}'${hint}`);
     this.kind = kind;
     this.key = key;
+    this.suggestions = suggestions;
+  }
+}
+
+/** A prefix matched more than one run (or other keyed thing); `candidates` lists them. */
+export class LineageAmbiguousError extends LineageError {
+  override readonly name = 'LineageAmbiguousError';
+  readonly kind: string;
+  readonly key: string;
+  /** Keys the prefix matched, newest first; at most a screenful of them (see `total`). */
+  readonly candidates: readonly string[];
+  /** How many keys the prefix matched in all. */
+  readonly total: number;
+  constructor(kind: string, key: string, candidates: readonly string[], total = candidates.length) {
+    const more = total > candidates.length ? ', …' : '';
+    super(`'${key}' matches ${total} ${kind}s: ${candidates.join(', ')}${more}`);
+    this.kind = kind;
+    this.key = key;
+    this.candidates = candidates;
+    this.total = total;
+  }
+}
+
+/** The store holds no lineage yet (or, for an embedded store, its folder does not exist). */
+export class LineageEmptyStoreError extends LineageError {
+  override readonly name = 'LineageEmptyStoreError';
+  /** Where the store is, safe to print. */
+  readonly target: string;
+  constructor(target: string) {
+    super(
+      `Nothing is recorded in the lineage store at ${target}. Record something first: run \`npm run demo\`, ` +
+        `or add \`new LineagePlugin()\` to your Worker's plugins and run a workflow.`,
+    );
+    this.target = target;
+  }
+}
+
+/** A rerun could not start, or its outcome could not be established; subclasses say why. */
+export class LineageRerunError extends LineageError {
+  override readonly name: string = 'LineageRerunError';
+}
+
+/** A recorded input cannot be turned back into the value the activity or workflow saw. */
+export class RerunInputNotReplayableError extends LineageRerunError {
+  override readonly name = 'RerunInputNotReplayableError';
+  /** What was to be rerun: `execution 42` or `run wf/run`. */
+  readonly target: string;
+  /** The input's path, e.g. `args[1]`. */
+  readonly input: string;
+  readonly reason: string;
+  constructor(target: string, input: string, reason: string) {
+    super(`Cannot rerun ${target}: input ${input} ${reason}`);
+    this.target = target;
+    this.input = input;
+    this.reason = reason;
+  }
+}
+
+/** A `--set path=value` override names a path that the recorded input does not have. */
+export class RerunOverrideError extends LineageRerunError {
+  override readonly name = 'RerunOverrideError';
+  readonly path: string;
+  readonly reason: string;
+  constructor(path: string, reason: string) {
+    super(`Cannot override ${path}: ${reason}`);
+    this.path = path;
+    this.reason = reason;
+  }
+}
+
+/** No worker polls the task queue the rerun would run on, so it would wait forever. */
+export class RerunNoWorkerError extends LineageRerunError {
+  override readonly name = 'RerunNoWorkerError';
+  readonly taskQueue: string;
+  readonly taskQueueType: 'workflow' | 'activity';
+  constructor(taskQueue: string, taskQueueType: 'workflow' | 'activity') {
+    super(
+      `No worker is polling task queue '${taskQueue}' for ${taskQueueType} tasks; start the worker ` +
+        `that ran the original (with LineagePlugin) and try again`,
+    );
+    this.taskQueue = taskQueue;
+    this.taskQueueType = taskQueueType;
+  }
+}
+
+/** The run to rerun is still running: its recorded outputs are not final. */
+export class RerunOriginalRunningError extends LineageRerunError {
+  override readonly name = 'RerunOriginalRunningError';
+  /** `workflowId/runId` of the original run. */
+  readonly run: string;
+  constructor(run: string) {
+    super(`Run ${run} is still running; rerun it once it has finished`);
+    this.run = run;
+  }
+}
+
+/** The workers polling the original task queue do not register the activity type. */
+export class RerunActivityNotRegisteredError extends LineageRerunError {
+  override readonly name = 'RerunActivityNotRegisteredError';
+  readonly activityType: string;
+  readonly taskQueue: string;
+  constructor(activityType: string, taskQueue: string, detail: string) {
+    super(`The worker on task queue '${taskQueue}' has no activity '${activityType}': ${detail}`);
+    this.activityType = activityType;
+    this.taskQueue = taskQueue;
+  }
+}
+
+/** `--from` names no execution or activity type of the original run or its child runs. */
+export class RerunStepNotFoundError extends LineageRerunError {
+  override readonly name = 'RerunStepNotFoundError';
+  readonly run: string;
+  readonly step: string;
+  /** The activity types the original run tree does have. */
+  readonly available: readonly string[];
+  constructor(run: string, step: string, available: readonly string[]) {
+    super(
+      `Run ${run} has no step '${step}' (an activity type or execution id of it or its child runs); ` +
+        `its activity types: ${available.join(', ') || 'none'}`,
+    );
+    this.run = run;
+    this.step = step;
+    this.available = available;
+  }
+}
+
+/** The rerun started but did not give a recorded outcome. */
+export class RerunFailedError extends LineageRerunError {
+  override readonly name = 'RerunFailedError';
+  /** The rerun's workflow execution. */
+  readonly workflowId: string;
+  readonly runId: string;
+  /** `failed`: it ran and failed; `timed-out`: no worker took it in time; `not-recorded`: it ran but the store has no record of it. */
+  readonly reason: 'failed' | 'timed-out' | 'not-recorded';
+  constructor(
+    workflowId: string,
+    runId: string,
+    reason: 'failed' | 'timed-out' | 'not-recorded',
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Rerun ${workflowId}/${runId} ${reason}: ${detail}`, options);
+    this.workflowId = workflowId;
+    this.runId = runId;
+    this.reason = reason;
   }
 }
 

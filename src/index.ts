@@ -15,26 +15,122 @@ export type { LineagePluginOptions, ResolvedLineageOptions } from './options';
 export { openStore } from './store/open-store';
 export type { LineageStore, StoreLocation, LineageDb } from './store/open-store';
 
-/** Read API over recorded lineage. */
-export {
-  listRuns,
-  getRun,
-  getRunExecutions,
-  getParents,
-  getChildRuns,
-  getArtifactUsage,
-  findArtifacts,
-} from './store/read-runs';
+/** Rows as the query API returns them. */
+export type { RunRow, ExecutionRow, ArtifactRow, EventArtifact, ExecutionWithArtifacts } from './query/rows';
+/**
+ * Runs, newest first, filtered by pipeline, status (a list is an OR), start time and the fields
+ * of artifacts they read or wrote; cursor-paged. See {@link listRuns}.
+ *
+ * @example
+ * const { runs, nextCursor } = await listRuns(store, {
+ *   workflowType: 'hyperparameterSearch',
+ *   artifact: { type: 'Metrics', field: 'accuracy', op: '>', value: 0.9, side: 'output' },
+ * });
+ */
+export { listRuns, RunQuerySchema } from './query/runs';
+export type { RunQuery, RunPage, RunSummary } from './query/runs';
+/** The artifact filter of {@link listRuns}: a field of an artifact's stored value compared with a constant. */
+export { ArtifactFilterSchema } from './query/artifact-filter';
+export type { ArtifactFilter } from './query/artifact-filter';
+/** One run by `workflowId/runId`, workflow id (latest run) or unique prefix; ambiguity and typos are typed errors. */
+export { getRun } from './query/get-run';
+/**
+ * A run in detail (pipeline, parent, children, executions with inputs and outputs), and its parts.
+ *
+ * @example
+ * const { run, childRuns, executions } = await describeRun(store, 'iris-training-20250101-120000');
+ */
+export { describeRun, getRunExecutions, getExecution, getParents, getChildRuns } from './query/run-detail';
+export type { RunDetail } from './query/run-detail';
+/**
+ * Artifacts by type, URI (exact or prefix) and digest, cursor-paged; one artifact; its producers and consumers.
+ *
+ * @example
+ * const { artifacts } = await findArtifacts(store, { type: 'Model', uriPrefix: 'file:///srv/models/' });
+ * const { producers, consumers } = await getArtifactUsage(store, artifacts[0]!.id);
+ */
+export { findArtifacts, getArtifact, getArtifactUsage, ArtifactQuerySchema } from './query/artifacts';
+export type { ArtifactQuery, ArtifactPage, ArtifactSummary } from './query/artifacts';
+/**
+ * Lineage graph walks from an artifact, an execution or a run: upstream, downstream or both,
+ * with a hop limit, a node limit per page and cursor paging. See {@link traceLineage}.
+ *
+ * @example
+ * const graph = await traceLineage(store, { artifactId: model.id }, { direction: 'upstream', maxHops: 10 });
+ * const datasets = graph.nodes.filter((n) => n.kind === 'artifact' && n.type === 'Dataset');
+ */
+export { traceLineage, LineageStartSchema, LineageOptionsSchema } from './query/lineage';
 export type {
-  RunRow,
-  ExecutionRow,
-  ArtifactRow,
-  EventArtifact,
-  ExecutionWithArtifacts,
-} from './store/read-runs';
-/** Walks from an artifact to the executions upstream of it. */
-export { upstreamOf } from './store/read-upstream';
-export type { UpstreamStep } from './store/read-upstream';
+  LineageStart,
+  LineageOptions,
+  LineageGraph,
+  LineageNode,
+  ArtifactNode,
+  ExecutionNode,
+  LineageEdge,
+} from './query/lineage';
+/** The executions upstream of an artifact with their inputs, nearest producer step first (a view of {@link traceLineage}). */
+export { upstreamOf } from './query/upstream';
+export type { UpstreamStep } from './query/upstream';
+/**
+ * What changed between two runs: steps, parameters, input data, code, outputs and metric deltas.
+ *
+ * @example
+ * const diff = await diffRuns(store, 'iris-training-a', 'iris-training-b');
+ * for (const m of diff.metrics) console.log(m.step, m.field, m.a, '->', m.b);
+ */
+export { diffRuns } from './query/diff';
+export type {
+  RunDiff,
+  DiffRun,
+  StepChange,
+  ParameterChange,
+  ArtifactChange,
+  ArtifactRef,
+  CodeChange,
+  MetricDelta,
+} from './query/diff';
+/**
+ * Graph renderings of a {@link LineageGraph}: Graphviz DOT and Mermaid.
+ *
+ * @example
+ * const graph = await traceLineage(store, { run: 'iris-training-a' }, { direction: 'both', maxHops: 1 });
+ * writeFileSync('run.dot', toDot(graph));
+ */
+export { toDot } from './export/dot';
+export { toMermaid } from './export/mermaid';
+/**
+ * The store as OpenLineage 2-0-2 RunEvents (START and COMPLETE/FAIL/ABORT per workflow run and
+ * activity attempt), with stable run ids.
+ *
+ * @example
+ * for await (const event of openLineageEvents(store, { namespace: 'ml' })) console.log(JSON.stringify(event));
+ */
+export { openLineageEvents, OpenLineageExportOptionsSchema } from './export/openlineage';
+export type { OpenLineageExportOptions } from './export/openlineage';
+export type { OpenLineageRunEvent, OpenLineageDataset } from './export/openlineage-model';
+/**
+ * Rerun from recorded inputs: one execution (on its original task queue, executed by your
+ * worker), or a whole run, optionally from a step whose earlier steps return their recorded
+ * outputs; each with a reproducibility verdict. See {@link rerunExecution} and {@link startRunRerun}.
+ *
+ * @example
+ * const client = new Client({ connection: await Connection.connect() });
+ * const { verdict } = await rerunExecution({ store, client, execution: 42 });
+ * const rerun = await startRunRerun({ store, client, run: 'iris-training', from: 'trainModel' });
+ * console.log(rerun.name, formatVerdict((await rerun.result()).verdict));
+ */
+export { rerunExecution } from './rerun/rerun-execution';
+export type { ExecutionRerunResult } from './rerun/rerun-execution';
+export { startRunRerun, rerunRun } from './rerun/rerun-run';
+export type { RunRerunHandle, RunRerunResult, RerunStep } from './rerun/rerun-run';
+export { RerunExecutionOptionsSchema, RerunRunOptionsSchema } from './rerun/options';
+export type { RerunExecutionOptions, RerunRunOptions } from './rerun/options';
+/** The reproducibility verdict: per output path, same / changed / added / removed, and how the CLI prints it. */
+export { compareOutputs, formatVerdict } from './rerun/verdict';
+export type { RerunVerdict, OutputComparison, OutputSnapshot } from './rerun/verdict';
+/** The plugin's `cache` option entry for one activity type. */
+export type { CacheSetting } from './options';
 /** Execution states and run statuses. */
 export { EXECUTION_STATES, RUN_STATUSES } from './store/schema';
 export type { ExecutionState, RunStatus } from './store/schema';
@@ -49,5 +145,18 @@ export { valueDigest } from './artifacts/digest';
 
 /** Errors: every one extends {@link LineageError}. */
 export { LineageError, LineageOptionsError, LineageStoreError, LineageNotFoundError } from './errors';
+/** A run prefix matched several runs ({@link LineageAmbiguousError}); the store has nothing recorded yet ({@link LineageEmptyStoreError}). */
+export { LineageAmbiguousError, LineageEmptyStoreError } from './errors';
+/** Why a rerun could not start or give a verdict; every one extends {@link LineageRerunError}. */
+export {
+  LineageRerunError,
+  RerunInputNotReplayableError,
+  RerunOverrideError,
+  RerunNoWorkerError,
+  RerunOriginalRunningError,
+  RerunActivityNotRegisteredError,
+  RerunStepNotFoundError,
+  RerunFailedError,
+} from './errors';
 /** The error type of an attempt failed by `onStoreError: 'fail'`. */
 export { STORE_UNAVAILABLE } from './capture/recorder';

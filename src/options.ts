@@ -3,7 +3,8 @@ import type { ArtifactType } from './artifacts/types';
 import { LineageOptionsError } from './errors';
 import type { LineageStore } from './store/open-store';
 
-const isStore = (value: unknown): value is LineageStore =>
+/** Whether a value is a store returned by `openStore()` (structurally: zod cannot instanceof an interface). */
+export const isLineageStore = (value: unknown): value is LineageStore =>
   typeof value === 'object' && value !== null && 'db' in value && 'rows' in value && 'close' in value;
 
 const ArtifactTypeSchema = z.custom<ArtifactType>(
@@ -15,6 +16,9 @@ const ArtifactTypeSchema = z.custom<ArtifactType>(
   { message: 'expected { name: string, schema: a zod schema, uri?: (value) => string | undefined }' },
 );
 
+/** `true` caches an activity type unversioned; `{ version }` keys its cache entries by a code version too. */
+const CacheSettingSchema = z.union([z.literal(true), z.strictObject({ version: z.string().min(1) })]);
+
 /** The single source of truth for {@link LineagePlugin}'s options; the README's table mirrors it. */
 export const LineagePluginOptionsSchema = z.strictObject({
   /** Postgres connection URL. Without it (and without `store`) the embedded PGlite store in `dataDir` is used. */
@@ -22,7 +26,9 @@ export const LineagePluginOptionsSchema = z.strictObject({
   /** Folder of the embedded PGlite store. */
   dataDir: z.string().min(1).default('.lineage'),
   /** An already open store; the plugin then neither opens nor closes one. */
-  store: z.custom<LineageStore>(isStore, { message: 'expected a store returned by openStore()' }).optional(),
+  store: z
+    .custom<LineageStore>(isLineageStore, { message: 'expected a store returned by openStore()' })
+    .optional(),
   /** Connections in the Postgres pool. */
   poolSize: z.number().int().positive().default(10),
   /** Values whose canonical JSON is larger are stored as digest + size only (the row says so). */
@@ -45,13 +51,28 @@ export const LineagePluginOptionsSchema = z.strictObject({
    * `continue` logs the lost record and lets the activity proceed.
    */
   onStoreError: z.enum(['fail', 'continue']).default('fail'),
+  /**
+   * Execution cache, opt-in per activity type (like Flyte's `cache=True` + `cache_version`): an
+   * attempt whose type, inputs (file contents included) and version match a COMPLETE execution
+   * returns that output without running its body, recorded as CACHED.
+   */
+  cache: z.record(z.string().min(1), CacheSettingSchema).default({}),
+  /**
+   * Run cached activity types for real even on a hit (`true`: all of them; or the listed types);
+   * the fresh result becomes the newest entry later hits return.
+   */
+  overwriteCache: z.union([z.boolean(), z.array(z.string().min(1))]).default(false),
 });
+
+/** One activity type's entry in the `cache` option. */
+export type CacheSetting = z.infer<typeof CacheSettingSchema>;
 
 /** Options as users write them (everything optional). */
 export type LineagePluginOptions = z.input<typeof LineagePluginOptionsSchema>;
 /** Options with defaults applied. */
 export type ResolvedLineageOptions = z.output<typeof LineagePluginOptionsSchema>;
 
+/** Validates plugin options and applies their defaults. @throws {@link LineageOptionsError} */
 export function parsePluginOptions(options: LineagePluginOptions): ResolvedLineageOptions {
   const parsed = LineagePluginOptionsSchema.safeParse(options);
   if (!parsed.success) throw LineageOptionsError.fromZod('LineagePlugin options', parsed.error);

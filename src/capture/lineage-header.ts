@@ -7,8 +7,29 @@
 export const LINEAGE_HEADER = 'temporal-lineage';
 
 export interface LineageHeader {
-  /** Name (`workflowId/runId`) of the run that this run re-executes. */
+  /**
+   * Name (`workflowId/runId`) of the run that this run re-executes. Child runs inherit the
+   * name of the original top-level run: it is the scope in which their activities look for
+   * recorded executions to reuse.
+   */
   readonly rerunOf?: string;
   /** The step (activity type or execution id) the rerun restarts from. */
   readonly rerunFrom?: string;
+  /** The activity type of the `rerunFrom` step. */
+  readonly rerunFromType?: string;
+  /**
+   * Workflow types of the original runs that hold the step or start a child run that does:
+   * scheduling the step in one of them, or starting a child of one of these types, is where
+   * the rerun "reaches" the step.
+   */
+  readonly rerunFromRuns?: readonly string[];
+  /**
+   * Set by the workflow interceptor once this run has reached the step; from then on its
+   * activities and later child runs run for real instead of reusing recorded outputs.
+   */
+  readonly rerunReached?: boolean;
+  /** The id of the execution that this activity attempt reruns (`lineage rerun execution`). */
+  readonly rerunOfExecution?: number;
+  /** Bypass the execution cache for this run and everything it starts. */
+  readonly noCache?: boolean;
 }

@@ -10,6 +10,8 @@ import { FileDigester } from '../artifacts/file-digest';
 import { builtInArtifactTypes } from '../artifacts/types';
 import { LineageStoreError } from '../errors';
 import type { ResolvedLineageOptions } from '../options';
+import { cacheKeyOf } from '../rerun/cache-key';
+import { ReuseResolver } from '../rerun/reuse';
 import { openStore, type LineageStore } from '../store/open-store';
 import { AttemptWriter, type AttemptHandle } from '../store/write-attempts';
 import { recordRunEnd, recordRunStart } from '../store/write-runs';
@@ -21,6 +23,11 @@ export const STORE_UNAVAILABLE = 'LineageStoreUnavailable';
 
 /** How an activity attempt came out. */
 export type AttemptOutcome = { readonly result: unknown } | { readonly error: unknown };
+
+/** A recorded attempt start; `reused` is set when the attempt is already done (CACHED). */
+export interface StartedAttempt extends AttemptHandle {
+  readonly reused?: { readonly result: unknown };
+}
 
 async function captureAll(
   roots: Array<[string, unknown]>,
@@ -51,6 +58,7 @@ function describeError(error: unknown): { type: string; message: string; stack?:
 export class Recorder {
   private opening: Promise<{ store: LineageStore; attempts: AttemptWriter }> | undefined;
   private readonly settings: CaptureSettings;
+  private readonly reuse: ReuseResolver;
   /** Filled in by the plugin from the Worker's options. */
   worker: { identity: string; buildId: string | null } = {
     identity: `${process.pid}@${hostname()}`,
@@ -63,6 +71,7 @@ export class Recorder {
       maxInlineBytes: options.maxInlineBytes,
       files: new FileDigester(options.maxFileDigestBytes),
     };
+    this.reuse = new ReuseResolver(options);
   }
 
   private open(): Promise<{ store: LineageStore; attempts: AttemptWriter }> {
@@ -106,16 +115,28 @@ export class Recorder {
     }
   }
 
-  async attemptStarted(info: ActivityInfo, args: readonly unknown[]): Promise<AttemptHandle | undefined> {
+  /**
+   * Records an attempt as RUNNING with its inputs. When a from-step rerun or the execution cache
+   * supplies a recorded output, the attempt is recorded CACHED right away and the caller returns
+   * `reused.result` without running the body.
+   */
+  async attemptStarted(
+    info: ActivityInfo,
+    args: readonly unknown[],
+    header: LineageHeader = {},
+  ): Promise<StartedAttempt | undefined> {
     const startedAt = new Date();
     const inputs = await captureAll(
       args.map((arg, i) => [`args[${i}]`, arg]),
       this.settings,
     );
     const inputDigest = valueDigest(encodeValue(args)).digest;
+    const cacheKey = cacheKeyOf(info.activityType, inputDigest, inputs);
     const run = info.workflowExecution ?? { workflowId: '(none)', runId: info.activityId };
-    return this.guard('attempt start', async () =>
-      (await this.open()).attempts.start({
+    return this.guard('attempt start', async () => {
+      const { store, attempts } = await this.open();
+      const decision = await this.reuse.decide(store, { activityType: info.activityType, cacheKey, header });
+      const handle = await attempts.start({
         run,
         workflowType: info.workflowType ?? '(standalone)',
         activityId: info.activityId,
@@ -128,11 +149,22 @@ export class Recorder {
         startedAt,
         inputDigest,
         inputs,
-        rerunOf: null,
-      }),
-    );
+        rerunOf: decision.rerunOf,
+        cacheKey,
+        cacheVersion: decision.cacheVersion,
+      });
+      const { reused } = decision;
+      if (!reused) return handle;
+      await attempts.endCached(handle, {
+        sourceExecutionId: reused.executionId,
+        outputDigest: reused.outputDigest,
+        endedAt: new Date(),
+      });
+      return { ...handle, reused: { result: reused.result } };
+    });
   }
 
+  /** Records how an attempt that ran its body came out, before the outcome goes back to Temporal. */
   async attemptEnded(handle: AttemptHandle | undefined, outcome: AttemptOutcome): Promise<void> {
     if (!handle) return;
     const endedAt = new Date();
@@ -173,19 +205,30 @@ export class Recorder {
   /** Sink side: never throws (a sink error must not disturb the workflow); failures are logged. */
   async runStarted(info: WorkflowInfo, args: unknown[], header: LineageHeader): Promise<void> {
     const encoded = encodeValue(args);
-    await this.logFailure('run start', async () =>
-      recordRunStart((await this.open()).store, {
+    const argsDigest = valueDigest(encoded).digest;
+    await this.logFailure('run start', async () => {
+      const { store } = await this.open();
+      // A child run inherits the original top-level run's name in the header; it re-executes
+      // that run's matching child, when the original tree has one.
+      const rerunOf =
+        header.rerunOf !== undefined && info.parent
+          ? ((await this.reuse.originalChildRun(store, header.rerunOf, {
+              workflowType: info.workflowType,
+              argsDigest,
+            })) ?? header.rerunOf)
+          : (header.rerunOf ?? null);
+      await recordRunStart(store, {
         run: { workflowId: info.workflowId, runId: info.runId },
         workflowType: info.workflowType,
         taskQueue: info.taskQueue,
         startedAt: info.runStartTime,
         args: encoded,
-        argsDigest: valueDigest(encoded).digest,
+        argsDigest,
         parent: info.parent ? { workflowId: info.parent.workflowId, runId: info.parent.runId } : null,
-        rerunOf: header.rerunOf ?? null,
+        rerunOf,
         rerunFrom: header.rerunFrom ?? null,
-      }),
-    );
+      });
+    });
   }
 
   async runEnded(

@@ -9,6 +9,7 @@ import {
   isCancellation,
   proxySinks,
   TemporalFailure,
+  workflowInfo,
   type Headers,
   type WorkflowInterceptors,
 } from '@temporalio/workflow';
@@ -40,6 +41,18 @@ export const interceptors = (): WorkflowInterceptors => {
     ...input,
     headers: { ...input.headers, [LINEAGE_HEADER]: defaultPayloadConverter.toPayload(context) },
   });
+  // From-step reruns: "before the step" is decided here, in schedule order, because only the
+  // workflow knows the order in which it asks for work; the decision travels in the header and is
+  // replayed identically, so histories stay deterministic. No I/O: the step is named in the header.
+  const reach = (): void => {
+    if (context.rerunFromType !== undefined && !context.rerunReached)
+      context = { ...context, rerunReached: true };
+  };
+  const inStepRun = (): boolean => context.rerunFromRuns?.includes(workflowInfo().workflowType) ?? false;
+  const scheduling = <T extends { headers: Headers; activityType: string }>(input: T): T => {
+    if (input.activityType === context.rerunFromType && inStepRun()) reach();
+    return withContext(input);
+  };
   return {
     inbound: [
       {
@@ -61,9 +74,15 @@ export const interceptors = (): WorkflowInterceptors => {
     ],
     outbound: [
       {
-        scheduleActivity: (input, next) => next(withContext(input)),
-        scheduleLocalActivity: (input, next) => next(withContext(input)),
-        startChildWorkflowExecution: (input, next) => next(withContext(input)),
+        scheduleActivity: (input, next) => next(scheduling(input)),
+        scheduleLocalActivity: (input, next) => next(scheduling(input)),
+        startChildWorkflowExecution: (input, next) => {
+          // The child still gets the not-yet-reached context (its own steps before the step may
+          // be reused); whatever this run does after starting it comes after the step.
+          const started = next(withContext(input));
+          if (context.rerunFromRuns?.includes(input.workflowType)) reach();
+          return started;
+        },
         continueAsNew: (input, next) => next(withContext(input)),
       },
     ],

@@ -92,12 +92,24 @@ export const executions = pgTable(
     inputDigest: text('input_digest').notNull(),
     outputDigest: text('output_digest'),
     rerunOf: bigint('rerun_of', { mode: 'number' }),
+    /**
+     * sha256 of (activity type, input digest, every input artifact's digest): equal keys mean the
+     * same computation on the same data, file contents included. Null when an input names a
+     * `file://` URI whose bytes could not be hashed; such attempts are never reused.
+     */
+    cacheKey: text('cache_key'),
+    /** The plugin's `cache` version for this activity type when the attempt ran (null: unversioned). */
+    cacheVersion: text('cache_version'),
+    /** For a CACHED attempt: the execution whose recorded output it returned. */
+    cachedFrom: bigint('cached_from', { mode: 'number' }),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('executions_attempt_key').on(t.workflowId, t.runId, t.activityId, t.attempt),
     index('executions_type_input_idx').on(t.activityType, t.inputDigest),
     index('executions_state_idx').on(t.state),
+    index('executions_cache_key_idx').on(t.cacheKey, t.state),
+    index('executions_rerun_of_idx').on(t.rerunOf),
   ],
 );
 

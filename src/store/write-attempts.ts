@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { CapturedArtifact } from '../artifacts/capture';
 import type { LineageStore } from './open-store';
-import { associations, executions, type ExecutionState } from './schema';
+import { associations, attributions, events, executions, type ExecutionState } from './schema';
 import { ContextCache, ensurePipeline, ensureRun, linkParent, runName, type RunRef } from './write-contexts';
 import { writeEvents } from './write-artifacts';
 
@@ -20,6 +20,8 @@ export interface AttemptStart {
   readonly inputDigest: string;
   readonly inputs: readonly CapturedArtifact[];
   readonly rerunOf: number | null;
+  readonly cacheKey: string | null;
+  readonly cacheVersion: string | null;
 }
 
 /** How an attempt ended. */
@@ -80,6 +82,8 @@ export class AttemptWriter {
           startedAt: start.startedAt,
           inputDigest: start.inputDigest,
           rerunOf: start.rerunOf,
+          cacheKey: start.cacheKey,
+          cacheVersion: start.cacheVersion,
         })
         // A redelivered attempt keeps its row and id; the no-op update makes RETURNING give it.
         .onConflictDoUpdate({
@@ -100,6 +104,42 @@ export class AttemptWriter {
       await tx
         .update(executions)
         .set({ state: end.state, endedAt: end.endedAt, outputDigest: end.outputDigest, error: end.error })
+        .where(eq(executions.id, handle.executionId));
+    });
+  }
+
+  /**
+   * Ends an attempt that returned another execution's recorded output without running: state
+   * CACHED, and OUTPUT events pointing at that execution's very artifacts (not re-captured
+   * copies: a file behind a reused output may have changed since, and the link must say which
+   * bytes were reused). Idempotent like every other write.
+   */
+  async endCached(
+    handle: AttemptHandle,
+    cached: { sourceExecutionId: number; outputDigest: string | null; endedAt: Date },
+  ): Promise<void> {
+    await this.store.db.transaction(async (tx) => {
+      // INSERT … SELECT copies the edges in one statement; Drizzle's insert-select wants every
+      // column of the table selected, ids and defaults included, so this one is raw SQL.
+      await tx.execute(sql`
+        insert into ${events} (execution_id, artifact_id, type, path)
+        select ${handle.executionId}, artifact_id, type, path from ${events}
+        where execution_id = ${cached.sourceExecutionId} and type = 'OUTPUT'
+        on conflict do nothing`);
+      await tx.execute(sql`
+        insert into ${attributions} (context_id, artifact_id)
+        select distinct ${handle.runContextId}::bigint, artifact_id from ${events}
+        where execution_id = ${cached.sourceExecutionId} and type = 'OUTPUT'
+        on conflict do nothing`);
+      await tx
+        .update(executions)
+        .set({
+          state: 'CACHED',
+          endedAt: cached.endedAt,
+          outputDigest: cached.outputDigest,
+          cachedFrom: cached.sourceExecutionId,
+          error: null,
+        })
         .where(eq(executions.id, handle.executionId));
     });
   }

@@ -6,15 +6,10 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createMlActivities } from '../../activities';
 import { LineagePlugin } from '../../src/plugin';
-import {
-  findArtifacts,
-  getArtifactUsage,
-  getChildRuns,
-  getParents,
-  getRun,
-  getRunExecutions,
-} from '../../src/store/read-runs';
-import { upstreamOf } from '../../src/store/read-upstream';
+import { findArtifacts, getArtifactUsage } from '../../src/query/artifacts';
+import { getRun } from '../../src/query/get-run';
+import { getChildRuns, getParents, getRunExecutions } from '../../src/query/run-detail';
+import { upstreamOf } from '../../src/query/upstream';
 import { fixtureActivities } from '../fixtures/activities';
 import { DRIVERS, useStore } from '../support/stores';
 import { testClient, uniqueQueue, withWorker } from '../support/temporal';
@@ -114,7 +109,7 @@ describe.each(DRIVERS)('capture on %s', (driver) => {
     const first = await run('trainingPipeline', [{ seed: 11 }]);
     const second = await run('trainingPipeline', [{ seed: 12 }]);
     const store = ctx.store();
-    const raw = (await findArtifacts(store, { type: 'Dataset' })).filter((a) =>
+    const raw = (await findArtifacts(store, { type: 'Dataset', limit: 1000 })).artifacts.filter((a) =>
       a.uri?.endsWith('iris-raw.json'),
     );
     expect(raw).toHaveLength(1);

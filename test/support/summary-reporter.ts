@@ -15,6 +15,8 @@ export default class SummaryReporter implements Reporter {
       }
       if (module.state() === 'failed' && !module.children.size) counts.failed++;
     }
-    process.stdout.write(`\nvitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+    process.stdout.write(
+      `\nvitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
+    );
   }
 }

@@ -1,0 +1,132 @@
+import type { Command } from 'commander';
+import {
+  diffRuns,
+  type ArtifactChange,
+  type ArtifactRef,
+  type DiffRun,
+  type RunDiff,
+} from '../../query/diff';
+import { formatDuration, previewValue } from '../../query/preview';
+import type { CliContext } from '../context';
+import { shortDigest, type Output } from '../output';
+
+const side = (run: DiffRun) =>
+  `${run.name} (${run.workflowType ?? '?'}, ${run.status ?? '?'}` +
+  `${run.durationMs === null ? '' : `, ${formatDuration(run.durationMs)}`})`;
+
+const value = (v: unknown) => (v === null || v === undefined ? '—' : previewValue(v, 40));
+
+function artifact(ref: ArtifactRef | null): string {
+  if (!ref) return '—';
+  return ref.uri ? `${ref.label} (${shortDigest(ref.digest)})` : ref.label;
+}
+
+function number(n: number | null): string {
+  return n === null ? '—' : String(Number(n.toPrecision(6)));
+}
+
+function section(
+  out: Output,
+  title: string,
+  empty: string,
+  rows: string[][],
+  head: string[],
+  align: Array<'left' | 'right'> = [],
+): void {
+  out.line(out.c.bold(title));
+  if (rows.length === 0) out.line(out.c.dim(`  ${empty}`));
+  else out.table(head, rows, align, '  ');
+  out.line();
+}
+
+function artifactRows(changes: ArtifactChange[]): string[][] {
+  return changes.map((ch) => [
+    ch.step,
+    ch.path,
+    (ch.a ?? ch.b)!.type,
+    artifact(ch.a),
+    artifact(ch.b),
+    ch.change === 'data' ? 'same URI, new data' : ch.change,
+  ]);
+}
+
+function render(out: Output, diff: RunDiff): void {
+  const { c } = out;
+  out.line(`${c.bold('A')} ${side(diff.a)}`);
+  out.line(`${c.bold('B')} ${side(diff.b)}`);
+  out.line();
+  if (diff.identical) {
+    out.line(c.green('Same steps, parameters, inputs, code and outputs.'));
+    out.line();
+  }
+  section(
+    out,
+    'Steps',
+    'same steps, same outcomes',
+    diff.steps.map((s) => [
+      s.step,
+      s.change,
+      s.a ? `${s.a.state} ×${s.a.attempts}` : '—',
+      s.b ? `${s.b.state} ×${s.b.attempts}` : '—',
+    ]),
+    ['STEP', 'CHANGE', 'A', 'B'],
+  );
+  section(
+    out,
+    'Parameters',
+    'no parameter differs',
+    diff.parameters.map((p) => [p.step, p.path, value(p.a), value(p.b)]),
+    ['STEP', 'PATH', 'A', 'B'],
+  );
+  section(out, 'Input data', 'same input artifacts', artifactRows(diff.inputs), [
+    'STEP',
+    'PATH',
+    'TYPE',
+    'A',
+    'B',
+    'CHANGE',
+  ]);
+  section(
+    out,
+    'Code',
+    'same workflow and activity types, build ids and worker identities',
+    diff.code.map((ch) => [ch.what, ch.a.join('\n'), ch.b.join('\n')]),
+    ['WHAT', 'A', 'B'],
+  );
+  section(out, 'Outputs', 'same outputs', artifactRows(diff.outputs), [
+    'STEP',
+    'PATH',
+    'TYPE',
+    'A',
+    'B',
+    'CHANGE',
+  ]);
+  section(
+    out,
+    'Metrics',
+    'no Metrics artifacts on either side',
+    diff.metrics.map((m) => {
+      const delta = m.delta === null ? '—' : `${m.delta > 0 ? '+' : ''}${number(m.delta)}`;
+      const painted = m.delta === null || m.delta === 0 ? delta : m.delta > 0 ? c.green(delta) : c.red(delta);
+      return [m.step, m.field, number(m.a), number(m.b), painted];
+    }),
+    ['STEP', 'FIELD', 'A', 'B', 'Δ'],
+    ['left', 'left', 'right', 'right', 'right'],
+  );
+}
+
+/** `lineage diff <a> <b>`: what changed between two runs, child runs included. */
+export function registerDiff(program: Command, ctx: CliContext): void {
+  program
+    .command('diff')
+    .description('compare two runs: steps, parameters, input data, code, outputs and metrics')
+    .argument('<runA>', 'the baseline run')
+    .argument('<runB>', 'the run to compare with it')
+    .action(async (refA: string, refB: string, _options: unknown, command: Command) => {
+      await ctx.withStore(command, async (store, out) => {
+        const diff = await diffRuns(store, refA, refB);
+        if (out.json) out.data(diff);
+        else render(out, diff);
+      });
+    });
+}

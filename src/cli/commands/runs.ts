@@ -1,0 +1,93 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { ArtifactFilter } from '../../query/artifact-filter';
+import { formatDuration } from '../../query/preview';
+import { durationMs } from '../../query/rows';
+import { listRuns, type RunQuery } from '../../query/runs';
+import { RUN_STATUSES, type RunStatus } from '../../store/schema';
+import { wholeNumber, type CliContext } from '../context';
+import { runJson } from '../json';
+import { formatTime, paintState, shortRunName } from '../output';
+import { collect, parseInstant, parseWhere } from '../parse-options';
+
+interface RunsOptions {
+  pipeline?: string;
+  status?: RunStatus[];
+  since?: Date;
+  until?: Date;
+  where?: ArtifactFilter[];
+  roots?: boolean;
+  limit: number;
+  cursor?: string;
+}
+
+function parseStatus(text: string): RunStatus {
+  const status = text.toUpperCase();
+  if (!(RUN_STATUSES as readonly string[]).includes(status)) {
+    throw new InvalidArgumentError(`'${text}' is not a run status (${RUN_STATUSES.join(', ')})`);
+  }
+  return status as RunStatus;
+}
+
+/** `lineage runs`: recorded runs, newest first, filtered and paged. */
+export function registerRuns(program: Command, ctx: CliContext): void {
+  program
+    .command('runs')
+    .description('list recorded runs, newest first')
+    .option('--pipeline <type>', 'only runs of this workflow type')
+    .option(
+      '--status <status>',
+      `only runs in this status; repeat for any of several (${RUN_STATUSES.join(', ')})`,
+      collect(parseStatus),
+    )
+    .option(
+      '--since <time>',
+      'started at or after: ISO 8601 time or an age (30m, 2h, 7d)',
+      parseInstant(() => new Date()),
+    )
+    .option(
+      '--until <time>',
+      'started before: ISO 8601 time or an age',
+      parseInstant(() => new Date()),
+    )
+    .option(
+      '--where <filter>',
+      'read or wrote an artifact matching [input:|output:]Type.field OP value, e.g. Metrics.accuracy>0.9 (repeat: all must hold)',
+      collect(parseWhere),
+    )
+    .option('--roots', 'leave out child runs')
+    .option('--limit <n>', 'runs per page', wholeNumber('--limit'), 20)
+    .option('--cursor <cursor>', 'the next page, as printed by the previous one')
+    .action(async (options: RunsOptions, command: Command) => {
+      await ctx.withStore(command, async (store, out) => {
+        const query: RunQuery = {
+          limit: options.limit,
+          ...(options.pipeline ? { workflowType: options.pipeline } : {}),
+          ...(options.status ? { status: options.status } : {}),
+          ...(options.since ? { startedAfter: options.since } : {}),
+          ...(options.until ? { startedBefore: options.until } : {}),
+          ...(options.where ? { artifact: options.where } : {}),
+          ...(options.roots ? { rootsOnly: true } : {}),
+          ...(options.cursor ? { cursor: options.cursor } : {}),
+        };
+        const { runs, nextCursor } = await listRuns(store, query);
+        if (out.json) return out.data({ runs: runs.map(runJson), nextCursor });
+        if (runs.length === 0) return out.note('No runs match.');
+        out.table(
+          ['RUN', 'PIPELINE', 'STATUS', 'STARTED', 'DURATION', 'PARENT'],
+          runs.map((run) => {
+            const ms = durationMs(run.startedAt, run.endedAt);
+            return [
+              shortRunName(run.name),
+              run.workflowType ?? '—',
+              paintState(out.c, run.status),
+              formatTime(run.startedAt),
+              ms === null ? '—' : formatDuration(ms),
+              run.parentRun ? shortRunName(run.parentRun) : '',
+            ];
+          }),
+          ['left', 'left', 'left', 'left', 'right', 'left'],
+        );
+        if (nextCursor) out.note(out.c.dim(`more: lineage runs … --cursor ${nextCursor}`));
+      });
+    });
+}

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { LineageAmbiguousError, LineageNotFoundError, LineageStoreError } from '../errors';
+import { packageRoot } from '../package-root';
+import { registerArtifacts } from './commands/artifacts';
+import { registerDiff } from './commands/diff';
+import { registerExport } from './commands/export';
+import { registerGraph } from './commands/graph';
+import { registerMigrate } from './commands/migrate';
+import { registerRerun } from './commands/rerun';
+import { registerRuns } from './commands/runs';
+import { registerShow } from './commands/show';
+import { registerTrace } from './commands/trace';
+import { CliContext, type CliIo } from './context';
+import { classify, EXIT_CODES } from './exit-codes';
+import { wantsColor } from './output';
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version;
+}
+
+/** The `lineage` program with every command registered; exits are turned into CommanderErrors. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('lineage')
+    .description(
+      'Inspect the lineage that temporal-lineage recorded: runs, artifacts, graphs, diffs, exports.',
+    )
+    .version(version())
+    .option(
+      '--db <url|dir>',
+      'a postgres:// URL or an embedded store folder (default: $DATABASE_URL, else .lineage)',
+    )
+    .option('--json', 'print the result as JSON (the documented, stable shapes)')
+    // Settings before the commands: subcommands inherit them when they are created.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => void ctx.io.stdout.write(text),
+      writeErr: (text) => void ctx.io.stderr.write(text),
+    })
+    .showSuggestionAfterError();
+  registerRuns(program, ctx);
+  registerShow(program, ctx);
+  registerTrace(program, ctx);
+  registerArtifacts(program, ctx);
+  registerGraph(program, ctx);
+  registerDiff(program, ctx);
+  registerExport(program, ctx);
+  registerMigrate(program, ctx);
+  registerRerun(program, ctx);
+  return program;
+}
+
+/** The error as a person should read it: lists one per line, and what to do next. */
+function humanMessage(error: unknown, message: string): string {
+  const list = (items: readonly string[]) => items.map((item) => `\n  ${item}`).join('');
+  if (error instanceof LineageAmbiguousError) {
+    const more =
+      error.total > error.candidates.length ? `\n  … and ${error.total - error.candidates.length} more` : '';
+    return `'${error.key}' matches ${error.total} ${error.kind}s; give more of it:${list(error.candidates)}${more}`;
+  }
+  if (error instanceof LineageNotFoundError) {
+    const hint = error.suggestions.length > 0 ? `; did you mean:${list(error.suggestions)}` : '';
+    return `no ${error.kind} matches '${error.key}'${hint}`;
+  }
+  if (error instanceof LineageStoreError) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+    return `cannot open the lineage store at ${error.target}${cause}\n  (the store is --db, else $DATABASE_URL, else ./.lineage)`;
+  }
+  return message;
+}
+
+/** Prints a failure the way its kind deserves and returns the exit code (see {@link EXIT_CODES}). */
+function report(error: unknown, io: CliIo, json: boolean): number {
+  const { exitCode, code } = classify(error);
+  // Commander already printed its own usage errors; help and --version end up here too.
+  if (error instanceof CommanderError) {
+    const clean = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+    return clean ? EXIT_CODES.ok : exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) {
+    const extra =
+      error instanceof LineageNotFoundError
+        ? { suggestions: error.suggestions }
+        : error instanceof LineageAmbiguousError
+          ? { candidates: error.candidates, total: error.total }
+          : {};
+    io.stderr.write(`${JSON.stringify({ error: { code, exitCode, message, ...extra } })}\n`);
+    return exitCode;
+  }
+  const red = wantsColor(io.stderr, io.env) ? (s: string) => `\u001b[31m${s}\u001b[39m` : (s: string) => s;
+  io.stderr.write(`${red('error:')} ${humanMessage(error, message)}\n`);
+  if (code === 'INTERNAL') {
+    const stack = error instanceof Error ? error.stack : undefined;
+    if (io.env['LINEAGE_DEBUG'] && stack) io.stderr.write(`${stack}\n`);
+    else io.stderr.write('(an unexpected error; set LINEAGE_DEBUG=1 to see the stack trace)\n');
+  }
+  return exitCode;
+}
+
+/**
+ * Runs the CLI on `argv` (as in `process.argv`) and resolves to the exit code; never throws and
+ * never calls `process.exit`, so output is flushed and embedders keep control.
+ */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() },
+): Promise<number> {
+  const ctx = new CliContext(io);
+  if (io.stdout === process.stdout) {
+    // `lineage … | head` closes the pipe early: stop quietly, as other command-line tools do.
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(EXIT_CODES.ok);
+      throw error;
+    });
+  }
+  try {
+    await buildProgram(ctx).parseAsync([...argv]);
+    return EXIT_CODES.ok;
+  } catch (error) {
+    return report(error, io, argv.includes('--json'));
+  }
+}
+
+if (require.main === module) {
+  void runCli(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

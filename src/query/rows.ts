@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import { LineageOptionsError } from '../errors';
+import type { artifacts, contexts, executions } from '../store/schema';
+
+/** A run context as the query API returns it. */
+export type RunRow = typeof contexts.$inferSelect;
+/** An execution row (one activity attempt). */
+export type ExecutionRow = typeof executions.$inferSelect;
+/** An artifact row. */
+export type ArtifactRow = typeof artifacts.$inferSelect;
+
+/** An artifact at the place (`args[0]`, `result.model`) where an execution read or wrote it. */
+export interface EventArtifact {
+  readonly path: string;
+  readonly artifact: ArtifactRow;
+}
+
+/** An execution with its input and output artifacts. */
+export interface ExecutionWithArtifacts extends ExecutionRow {
+  readonly inputs: EventArtifact[];
+  readonly outputs: EventArtifact[];
+}
+
+/**
+ * Raw SQL rows carry bigint columns as strings on postgres.js and as numbers on PGlite; every id
+ * read through `store.rows` goes through here so both drivers give the same numbers.
+ */
+export function toNumber(value: string | number | bigint): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+/** Milliseconds between two instants, or null while the thing is still running. */
+export function durationMs(start: Date | null, end: Date | null): number | null {
+  return start && end ? end.getTime() - start.getTime() : null;
+}
+
+/** Validates query input with its zod schema; a bad input becomes a {@link LineageOptionsError}. */
+export function parseInput<S extends z.ZodType>(what: string, schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw LineageOptionsError.fromZod(what, parsed.error);
+  return parsed.data;
+}
+
+/** Escapes LIKE's wildcards so that a user's prefix matches literally. */
+export function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import type { LineageHeader } from '../capture/lineage-header';
+import { LineagePlugin } from '../plugin';
+import type { LineageStore } from '../store/open-store';
+import type { RerunActivityInput } from './rerun-workflow';
+import { clientWithHeader } from './temporal-checks';
+
+type Bundle = Awaited<ReturnType<typeof bundleWorkflowCode>>;
+
+/** `.js` when running built code, `.ts` when running the sources (tsx, vitest). */
+function rerunWorkflowModule(): string {
+  const base = join(__dirname, 'rerun-workflow');
+  return existsSync(`${base}.js`) ? `${base}.js` : `${base}.ts`;
+}
+
+const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+let bundle: Promise<Bundle> | undefined;
+
+/** The rerun workflow, with the plugin's workflow interceptors, bundled once per process. */
+function rerunBundle(): Promise<Bundle> {
+  if (!bundle) {
+    // The plugin only contributes its workflow interceptors here; it never opens a store.
+    bundle = bundleWorkflowCode({
+      workflowsPath: rerunWorkflowModule(),
+      plugins: [new LineagePlugin({ dataDir: '.lineage' })],
+      logger: silent,
+    });
+    bundle.catch(() => (bundle = undefined));
+  }
+  return bundle;
+}
+
+/** How the rerun workflow ended. */
+export type RerunWorkflowOutcome =
+  | { readonly workflowId: string; readonly runId: string; readonly result: unknown }
+  | { readonly workflowId: string; readonly runId: string; readonly failure: unknown };
+
+/**
+ * Runs the built-in rerun workflow on a private task queue served by a worker that lives only
+ * as long as this call. The worker has LineagePlugin on `store`, so the rerun's own run is
+ * recorded and its header (carrying `rerunOfExecution`) reaches the activity.
+ */
+export async function runRerunWorkflow(options: {
+  store: LineageStore;
+  client: Client;
+  workerConnection: NativeConnection | undefined;
+  input: RerunActivityInput;
+  header: LineageHeader;
+  workflowId: string;
+}): Promise<RerunWorkflowOutcome> {
+  const { client } = options;
+  const taskQueue = `temporal-lineage-rerun-${randomUUID()}`;
+  // Workers need a native connection; the client's plain address serves the common case, and
+  // callers with TLS or API keys pass their own `workerConnection`.
+  const connection =
+    options.workerConnection ??
+    (await NativeConnection.connect({ address: (client.connection as Connection).options.address }));
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: client.options.namespace,
+      taskQueue,
+      workflowBundle: await rerunBundle(),
+      plugins: [new LineagePlugin({ store: options.store })],
+    });
+    return await worker.runUntil(async () => {
+      const handle = await clientWithHeader(client, options.header).workflow.start('lineageRerunActivity', {
+        taskQueue,
+        workflowId: options.workflowId,
+        args: [options.input],
+      });
+      const ids = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+      try {
+        return { ...ids, result: (await handle.result()) as unknown };
+      } catch (failure) {
+        return { ...ids, failure };
+      }
+    });
+  } finally {
+    if (!options.workerConnection) await connection.close();
+  }
+}

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import type { EncodedValue } from '../artifacts/encode';
+import type { LineageHeader } from '../capture/lineage-header';
+import { RerunFailedError, RerunInputNotReplayableError, RerunStepNotFoundError } from '../errors';
+import { getRun } from '../query/get-run';
+import { parseInput, type RunRow } from '../query/rows';
+import type { LineageStore } from '../store/open-store';
+import { contexts } from '../store/schema';
+import { RerunRunOptionsSchema, type RerunRunOptions } from './options';
+import { argsOfRun, replayArgs } from './recorded-inputs';
+import { runTree, treeExecutions, type TreeExecution } from './run-tree';
+import { assertFinished, assertPolled, clientWithHeader } from './temporal-checks';
+import { compareOutputs, outputsOfRunResult, type OutputSnapshot, type RerunVerdict } from './verdict';
+
+/** One activity attempt of the new run or of its child runs. */
+export interface RerunStep {
+  readonly executionId: number;
+  readonly activityType: string;
+  readonly attempt: number;
+  /** `CACHED` when it returned the original's recorded output without running. */
+  readonly state: string;
+  /** The run (`workflowId/runId`) it belongs to. */
+  readonly run: string;
+  /** The original execution with the same type and inputs, if the original run had one. */
+  readonly rerunOf: number | null;
+  /** For a CACHED step: the execution whose output it returned. */
+  readonly cachedFrom: number | null;
+}
+
+/** A finished run rerun, compared with the original. */
+export interface RunRerunResult {
+  readonly original: RunRow;
+  readonly rerun: RunRow;
+  /** The new run's result against the original's, per top-level output path. */
+  readonly verdict: RerunVerdict;
+  /** Every attempt of the new run and its child runs, in start order. */
+  readonly steps: readonly RerunStep[];
+}
+
+/** A started run rerun. */
+export interface RunRerunHandle {
+  readonly original: RunRow;
+  readonly workflowId: string;
+  readonly runId: string;
+  /** The new run's name, `workflowId/runId`. */
+  readonly name: string;
+  /** Waits for the new run to finish and to be recorded, then gives the verdict. */
+  result(): Promise<RunRerunResult>;
+}
+
+/**
+ * Finds the step in the original run tree and says where it sits: its activity type, and the
+ * workflow types of the runs from the top-level run down to each run that holds it. The
+ * workflow interceptor uses these to tell "before the step" from "after" in the new run.
+ */
+async function locateStep(
+  store: LineageStore,
+  original: RunRow,
+  from: string,
+): Promise<Pick<LineageHeader, 'rerunFrom' | 'rerunFromType' | 'rerunFromRuns'>> {
+  const tree = await runTree(store, original.name);
+  const all = await treeExecutions(store, tree);
+  // An execution id as `lineage show` prints it (e12), as a target (execution:12), or bare.
+  const id = /^(?:e|execution:)?(\d+)$/.exec(from)?.[1];
+  const steps =
+    id === undefined ? all.filter((e) => e.activityType === from) : all.filter((e) => e.id === Number(id));
+  const first = steps[0];
+  if (!first) {
+    const types = [...new Set(all.map((e) => e.activityType))].sort();
+    throw new RerunStepNotFoundError(original.name, from, types);
+  }
+  const byId = new Map(tree.map((run) => [run.id, run]));
+  const runs = new Set<string>();
+  for (const step of steps) {
+    for (let run = byId.get(step.contextId); run; run = byId.get(run.parentId ?? -1)) {
+      if (run.workflowType) runs.add(run.workflowType);
+    }
+  }
+  return { rerunFrom: id ?? from, rerunFromType: first.activityType, rerunFromRuns: [...runs] };
+}
+
+async function runByName(store: LineageStore, name: string): Promise<RunRow | undefined> {
+  const [run] = await store.db
+    .select()
+    .from(contexts)
+    .where(and(eq(contexts.type, 'run'), eq(contexts.name, name)));
+  return run;
+}
+
+/** The run's record once the worker has written its end (sinks run just after the workflow ends). */
+async function recordedEnd(
+  store: LineageStore,
+  name: string,
+  timeoutMs: number,
+): Promise<RunRow | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await runByName(store, name);
+    if (run && run.status !== 'RUNNING') return run;
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const toStep = (execution: TreeExecution, runName: string): RerunStep => ({
+  executionId: execution.id,
+  activityType: execution.activityType,
+  attempt: execution.attempt,
+  state: execution.state,
+  run: runName,
+  rerunOf: execution.rerunOf,
+  cachedFrom: execution.cachedFrom,
+});
+
+function runOutputs(run: RunRow): OutputSnapshot[] {
+  return run.status === 'COMPLETED' ? outputsOfRunResult((run.result ?? null) as EncodedValue) : [];
+}
+
+/**
+ * Starts a new run of the same workflow type with the recorded workflow arguments (optionally
+ * overridden) on the original task queue. With `from`, every activity the new run schedules
+ * before that step — in its own schedule order, across child runs — whose type and inputs match
+ * a completed execution of the original run tree returns that execution's recorded output
+ * without running (state CACHED); the step and everything after it runs for real.
+ *
+ * @throws {@link RerunOriginalRunningError}, {@link RerunNoWorkerError},
+ *   {@link RerunStepNotFoundError}, {@link RerunOverrideError}, {@link RerunInputNotReplayableError}
+ *   — all before anything starts.
+ *
+ * @example
+ * const rerun = await startRunRerun({ store, client, run: 'iris-training', from: 'trainModel' });
+ * console.log(rerun.name);
+ * console.log(formatVerdict((await rerun.result()).verdict));
+ */
+export async function startRunRerun(options: RerunRunOptions): Promise<RunRerunHandle> {
+  const o = parseInput('rerun run options', RerunRunOptionsSchema, options);
+  const { store, client } = o;
+  const original = await getRun(store, o.run);
+  const target = `run ${original.name}`;
+  const recorded = argsOfRun(target, original);
+  const { workflowId: originalId, runId: originalRunId, workflowType, taskQueue } = original;
+  if (!originalId || !originalRunId || !workflowType || !taskQueue)
+    throw new RerunInputNotReplayableError(target, 'args', 'have no recorded workflow type or task queue');
+  await assertFinished(client, originalId, originalRunId);
+  const args = replayArgs(target, recorded, o.set, original.argsDigest);
+  const header: LineageHeader = {
+    rerunOf: original.name,
+    ...(o.from === undefined ? {} : await locateStep(store, original, o.from)),
+    ...(o.noCache ? { noCache: true } : {}),
+  };
+  await assertPolled(client, taskQueue, 'workflow');
+  const handle = await clientWithHeader(client, header).workflow.start(workflowType, {
+    taskQueue,
+    workflowId: o.workflowId ?? `${originalId}-rerun-${randomUUID().slice(0, 8)}`,
+    args,
+  });
+  const { workflowId, firstExecutionRunId: runId } = handle;
+  const name = `${workflowId}/${runId}`;
+  return {
+    original,
+    workflowId,
+    runId,
+    name,
+    async result() {
+      try {
+        await handle.result();
+      } catch (failure) {
+        const message = failure instanceof Error ? failure.message : String(failure);
+        throw new RerunFailedError(workflowId, runId, 'failed', message, { cause: failure });
+      }
+      const rerun = await recordedEnd(store, name, o.recordTimeoutMs);
+      if (!rerun) {
+        const detail = `the run finished but ${store.target} has not recorded its end; does the worker on task queue '${taskQueue}' run LineagePlugin with this store?`;
+        throw new RerunFailedError(workflowId, runId, 'not-recorded', detail);
+      }
+      const tree = await runTree(store, name);
+      const names = new Map(tree.map((run) => [run.id, run.name]));
+      const steps = (await treeExecutions(store, tree)).map((e) => toStep(e, names.get(e.contextId)!));
+      return { original, rerun, verdict: compareOutputs(runOutputs(original), runOutputs(rerun)), steps };
+    },
+  };
+}
+
+/** {@link startRunRerun}, then waits for the verdict. */
+export async function rerunRun(options: RerunRunOptions): Promise<RunRerunResult> {
+  return (await startRunRerun(options)).result();
+}

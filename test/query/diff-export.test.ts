@@ -1,0 +1,127 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { toDot } from '../../src/export/dot';
+import { toMermaid } from '../../src/export/mermaid';
+import { openLineageEvents } from '../../src/export/openlineage';
+import type { OpenLineageRunEvent } from '../../src/export/openlineage-model';
+import { diffRuns } from '../../src/query/diff';
+import { traceLineage } from '../../src/query/lineage';
+import { DRIVERS, useStore } from '../support/stores';
+import { fillStore, type Filled } from './fill-store';
+import { openLineageValidator } from './openlineage-schema';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe.each(DRIVERS)('diff and exports on %s', (driver) => {
+  const ctx = useStore(driver, `diff_export_${driver}`);
+  let filled: Filled;
+  beforeAll(async () => {
+    filled = await fillStore(ctx.store(), { echoes: true });
+  });
+
+  it('diffs two pipeline runs: parameters, steps, replaced inputs and metric deltas', async () => {
+    const diff = await diffRuns(ctx.store(), filled.runA, filled.runB);
+    expect(diff.identical).toBe(false);
+    expect([diff.a.name, diff.b.name]).toEqual([filled.runA, filled.runB]);
+    const param = (step: string, path: string) =>
+      diff.parameters.find((p) => p.step === step && p.path === path);
+    expect(param('trainingPipeline', 'args[0].seed')).toMatchObject({ change: 'changed', a: 7, b: 12 });
+    expect(param('splitDataset#1', 'args[1].seed')).toMatchObject({ a: 7, b: 12 });
+    expect(param('hyperparameterSearch/trainModel#1', 'args[1].nEstimators')).toMatchObject({ a: 10, b: 5 });
+    // Run A's grid has three points, B's two: the third training and evaluation exist in A only.
+    expect(diff.steps.map((s) => [s.step, s.change])).toEqual([
+      ['hyperparameterSearch/evaluateModel#3', 'removed'],
+      ['hyperparameterSearch/trainModel#3', 'removed'],
+    ]);
+    // Another seed splits differently: the training data is another artifact at another URI.
+    expect(diff.inputs).toContainEqual(
+      expect.objectContaining({
+        step: 'hyperparameterSearch/trainModel#1',
+        path: 'args[0]',
+        change: 'replaced',
+      }),
+    );
+    expect(diff.code).toEqual([]);
+    const accuracy = diff.metrics.filter((m) => m.field === 'accuracy');
+    expect(accuracy.map((m) => m.step)).toEqual(
+      [1, 2, 3].map((n) => `hyperparameterSearch/evaluateModel#${n}`),
+    );
+    for (const m of accuracy.slice(0, 2)) expect(m.delta).toBeCloseTo(m.b! - m.a!, 12);
+    expect(accuracy[2]).toMatchObject({ b: null, delta: null });
+  });
+
+  it('finds nothing to report between a run and itself, and matches steps by lineage, not timing', async () => {
+    const diff = await diffRuns(ctx.store(), filled.runA, filled.runA);
+    expect(diff).toMatchObject({
+      identical: true,
+      steps: [],
+      parameters: [],
+      inputs: [],
+      code: [],
+      outputs: [],
+    });
+    expect(diff.metrics.length).toBeGreaterThan(0);
+    expect(diff.metrics.every((m) => m.delta === 0)).toBe(true);
+  });
+
+  it('reports the same URI with new content as changed data', async () => {
+    const diff = await diffRuns(ctx.store(), filled.echoA!, filled.echoB!);
+    expect(diff.parameters).toEqual([]);
+    expect(diff.inputs).toEqual([
+      expect.objectContaining({ step: 'echo#1', path: 'args[0]', change: 'data' }),
+    ]);
+    const [change] = diff.inputs;
+    expect(change!.a!.uri).toBe(change!.b!.uri);
+    expect(change!.a!.digest).not.toBe(change!.b!.digest);
+  });
+
+  it('renders a run graph as DOT and Mermaid, one cluster per run, every edge drawn', async () => {
+    const graph = await traceLineage(ctx.store(), { run: filled.runA }, { direction: 'both', maxHops: 1 });
+    const dot = toDot(graph);
+    expect(dot.startsWith('digraph lineage {')).toBe(true);
+    expect(dot.match(/subgraph cluster_/g)).toHaveLength(2);
+    expect(dot.match(/ -> /g)).toHaveLength(graph.edges.length);
+    expect(dot).toMatch(/shape=cylinder/);
+    const mermaid = toMermaid(graph);
+    expect(mermaid.startsWith('flowchart LR\n')).toBe(true);
+    expect(mermaid.match(/ -->\|/g)).toHaveLength(graph.edges.length);
+    expect(mermaid).toMatch(/\ba\d+\[\("Dataset<br\/>iris-raw\.json"\)\]/);
+    // Quotes inside labels are entities, so that they cannot end a Mermaid string.
+    expect(mermaid).not.toMatch(/\{name: "iris"\}/);
+  });
+
+  it('exports OpenLineage events that validate against the 2-0-2 spec, with stable run ids', async () => {
+    const validate = openLineageValidator();
+    const collect = async (options = {}) => {
+      const events: OpenLineageRunEvent[] = [];
+      for await (const event of openLineageEvents(ctx.store(), options)) events.push(event);
+      return events;
+    };
+    const events = await collect();
+    expect(events.flatMap((e) => validate(e))).toEqual([]);
+    const ids = new Set(events.map((e) => e.run.runId));
+    expect([...ids].every((id) => UUID.test(id))).toBe(true);
+    // Every run and attempt starts once and ends once (the fixtures leave nothing running).
+    for (const id of ids) {
+      const types = events.filter((e) => e.run.runId === id).map((e) => e.eventType);
+      expect(types[0]).toBe('START');
+      expect(types).toHaveLength(2);
+    }
+    expect((await collect()).map((e) => e.run.runId)).toEqual(events.map((e) => e.run.runId));
+
+    const one = await collect({ run: filled.runA, namespace: 'ml' });
+    const pipeline = one.find((e) => e.job.name === 'trainingPipeline' && e.eventType === 'COMPLETE')!;
+    const train = one.find((e) => e.job.name === 'trainModel' && e.eventType === 'COMPLETE')!;
+    const search = one.find((e) => e.job.name === 'hyperparameterSearch')!;
+    expect(pipeline.job.namespace).toBe('ml');
+    expect(search.run.facets['parent']).toMatchObject({ run: { runId: pipeline.run.runId } });
+    expect(train.run.facets['parent']).toMatchObject({
+      run: { runId: search.run.runId },
+      root: { run: { runId: pipeline.run.runId } },
+    });
+    expect(train.inputs.map((d) => d.namespace)).toEqual(['file']);
+    expect(train.outputs[0]!.name).toMatch(/\/models\/model-.*\.json$/);
+    expect(events.map((e) => e.run.runId)).toEqual(expect.arrayContaining(one.map((e) => e.run.runId)));
+    const failed = events.find((e) => e.job.name === 'failsAfterOneStep' && e.eventType === 'FAIL')!;
+    expect(failed.run.facets['errorMessage']).toMatchObject({ message: 'the pipeline gave up' });
+  });
+});
