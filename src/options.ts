@@ -13,7 +13,10 @@ const ArtifactTypeSchema = z.custom<ArtifactType>(
     value !== null &&
     typeof (value as ArtifactType).name === 'string' &&
     (value as ArtifactType).schema instanceof z.ZodType,
-  { message: 'expected { name: string, schema: a zod schema, uri?: (value) => string | undefined }' },
+  {
+    message:
+      'expected { name: string, schema: a zod schema, kind?: string, uri?: (value) => string | undefined }',
+  },
 );
 
 /** `true` caches an activity type unversioned; `{ version }` keys its cache entries by a code version too. */

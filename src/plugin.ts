@@ -60,6 +60,10 @@ export class LineagePlugin extends SimplePlugin {
   /** Closes the store the plugin opened once the last Worker using it has stopped. */
   override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
     this.runningWorkers++;
+    // Open (and migrate) the store now rather than in the first workflow task, which would wait
+    // for it. Not awaited: with onStoreError 'continue' an unreachable store must not stop the
+    // worker, and with 'fail' each attempt reports it.
+    this.recorder.warmUp();
     try {
       await super.runWorker(worker, next);
     } finally {

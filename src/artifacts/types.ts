@@ -11,6 +11,11 @@ export interface ArtifactType {
   readonly schema: z.ZodType;
   /** Where the thing lives; defaults to the value's `uri` field when it is a string. */
   readonly uri?: (value: unknown) => string | undefined;
+  /**
+   * When set, only objects whose `kind` field equals it are given to `schema`: most values are
+   * not artifacts, and a string comparison is far cheaper than a zod parse of every node.
+   */
+  readonly kind?: string;
 }
 
 /** Plain (untyped) values are artifacts of this type. */
@@ -37,5 +42,8 @@ export function uriOf(type: ArtifactType, value: unknown): string | undefined {
 
 /** The first type that accepts `value`, or undefined for a plain value. */
 export function recogniseType(types: readonly ArtifactType[], value: unknown): ArtifactType | undefined {
-  return types.find((type) => type.schema.safeParse(value).success);
+  const kind = value !== null && typeof value === 'object' ? (value as { kind?: unknown }).kind : undefined;
+  return types.find(
+    (type) => (type.kind === undefined || type.kind === kind) && type.schema.safeParse(value).success,
+  );
 }

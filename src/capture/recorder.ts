@@ -13,8 +13,8 @@ import type { ResolvedLineageOptions } from '../options';
 import { cacheKeyOf } from '../rerun/cache-key';
 import { ReuseResolver } from '../rerun/reuse';
 import { openStore, type LineageStore } from '../store/open-store';
-import { AttemptWriter, type AttemptHandle } from '../store/write-attempts';
-import { recordRunEnd, recordRunStart } from '../store/write-runs';
+import type { AttemptHandle } from '../store/write-attempts';
+import { createWriters, type StoreWriters } from '../store/writers';
 import type { LineageHeader } from './lineage-header';
 import type { RunEndStatus } from './sink-types';
 
@@ -56,7 +56,7 @@ function describeError(error: unknown): { type: string; message: string; stack?:
  * `onStoreError` policy in one place.
  */
 export class Recorder {
-  private opening: Promise<{ store: LineageStore; attempts: AttemptWriter }> | undefined;
+  private opening: Promise<{ store: LineageStore } & StoreWriters> | undefined;
   private readonly settings: CaptureSettings;
   private readonly reuse: ReuseResolver;
   /** Filled in by the plugin from the Worker's options. */
@@ -74,7 +74,7 @@ export class Recorder {
     this.reuse = new ReuseResolver(options);
   }
 
-  private open(): Promise<{ store: LineageStore; attempts: AttemptWriter }> {
+  private open(): Promise<{ store: LineageStore } & StoreWriters> {
     this.opening ??= (async () => {
       const { options } = this;
       const store =
@@ -84,11 +84,20 @@ export class Recorder {
             ? { url: options.databaseUrl, poolSize: options.poolSize }
             : { dir: options.dataDir },
         ));
-      return { store, attempts: new AttemptWriter(store) };
+      return { store, ...createWriters(store) };
     })();
     // A failed open is forgotten so that the next attempt tries again (the store may be back).
     this.opening.catch(() => (this.opening = undefined));
     return this.opening;
+  }
+
+  /** Starts opening the store in the background; a failure is logged and retried on next use. */
+  warmUp(): void {
+    this.open().catch((error: unknown) => {
+      Runtime.instance().logger.warn('temporal-lineage: lineage store not reachable yet', {
+        error: String(error),
+      });
+    });
   }
 
   /** The store, opening it if needed. */
@@ -207,7 +216,7 @@ export class Recorder {
     const encoded = encodeValue(args);
     const argsDigest = valueDigest(encoded).digest;
     await this.logFailure('run start', async () => {
-      const { store } = await this.open();
+      const { store, runs } = await this.open();
       // A child run inherits the original top-level run's name in the header; it re-executes
       // that run's matching child, when the original tree has one.
       const rerunOf =
@@ -217,7 +226,7 @@ export class Recorder {
               argsDigest,
             })) ?? header.rerunOf)
           : (header.rerunOf ?? null);
-      await recordRunStart(store, {
+      await runs.start({
         run: { workflowId: info.workflowId, runId: info.runId },
         workflowType: info.workflowType,
         taskQueue: info.taskQueue,
@@ -238,7 +247,7 @@ export class Recorder {
     error: string | null,
   ): Promise<void> {
     await this.logFailure('run end', async () =>
-      recordRunEnd((await this.open()).store, {
+      (await this.open()).runs.end({
         run: { workflowId: info.workflowId, runId: info.runId },
         workflowType: info.workflowType,
         status,

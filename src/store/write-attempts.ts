@@ -1,9 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { CapturedArtifact } from '../artifacts/capture';
 import type { LineageStore } from './open-store';
-import { associations, attributions, events, executions, type ExecutionState } from './schema';
-import { ContextCache, ensurePipeline, ensureRun, linkParent, runName, type RunRef } from './write-contexts';
-import { writeEvents } from './write-artifacts';
+import { attributions, events, executions, type ExecutionState } from './schema';
+import type { ContextWriter, RunRef } from './write-contexts';
+import { artifactCtes, KnownArtifacts, NEW_ARTIFACT_IDS } from './write-artifacts';
 
 /** What is known of an activity attempt when it starts. */
 export interface AttemptStart {
@@ -39,73 +39,94 @@ export interface AttemptHandle {
   readonly runContextId: number;
 }
 
+function isForeignKeyViolation(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code === '23503') return true;
+  }
+  return false;
+}
+
 /**
- * Writes activity attempts. One transaction when an attempt starts (execution RUNNING + inputs)
+ * Writes activity attempts: one statement when an attempt starts (execution RUNNING + inputs)
  * and one when it ends (outputs + final state); both idempotent on the store's unique keys.
  */
 export class AttemptWriter {
-  private readonly contexts = new ContextCache();
+  private readonly known = new KnownArtifacts();
 
-  constructor(private readonly store: LineageStore) {}
+  constructor(
+    private readonly store: LineageStore,
+    private readonly contexts: ContextWriter,
+  ) {}
 
   private runContext(start: AttemptStart): Promise<number> {
-    const { db } = this.store;
-    return this.contexts.get(`run:${runName(start.run)}`, async () => {
-      const pipelineId = await ensurePipeline(db, start.workflowType);
-      const runId = await ensureRun(db, {
-        ...start.run,
-        workflowType: start.workflowType,
-        taskQueue: start.taskQueue,
-        startedAt: start.startedAt,
-      });
-      await linkParent(db, runId, pipelineId);
-      return runId;
+    return this.contexts.runId({
+      ...start.run,
+      workflowType: start.workflowType,
+      taskQueue: start.taskQueue,
+      startedAt: start.startedAt,
     });
+  }
+
+  /**
+   * Runs one attempt statement. A cached artifact id can only be stale if retention deleted the
+   * row meanwhile (a foreign-key violation): then the cache is dropped and the write retried once.
+   */
+  private async write<T>(statement: () => SQL): Promise<T> {
+    try {
+      return (await this.store.preparedRows<T>(statement()))[0]!;
+    } catch (error) {
+      if (!isForeignKeyViolation(error)) throw error;
+      this.known.clear();
+      return (await this.store.preparedRows<T>(statement()))[0]!;
+    }
   }
 
   async start(start: AttemptStart): Promise<AttemptHandle> {
     const runContextId = await this.runContext(start);
-    return this.store.db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(executions)
-        .values({
-          workflowId: start.run.workflowId,
-          runId: start.run.runId,
-          activityId: start.activityId,
-          attempt: start.attempt,
-          activityType: start.activityType,
-          taskQueue: start.taskQueue,
-          isLocal: start.isLocal,
-          workerIdentity: start.workerIdentity,
-          buildId: start.buildId,
-          state: 'RUNNING',
-          startedAt: start.startedAt,
-          inputDigest: start.inputDigest,
-          rerunOf: start.rerunOf,
-          cacheKey: start.cacheKey,
-          cacheVersion: start.cacheVersion,
-        })
-        // A redelivered attempt keeps its row and id; the no-op update makes RETURNING give it.
-        .onConflictDoUpdate({
-          target: [executions.workflowId, executions.runId, executions.activityId, executions.attempt],
-          set: { activityType: sql`excluded.activity_type` },
-        })
-        .returning({ id: executions.id });
-      const executionId = row!.id;
-      await tx.insert(associations).values({ contextId: runContextId, executionId }).onConflictDoNothing();
-      await writeEvents(tx, executionId, runContextId, 'INPUT', start.inputs);
-      return { executionId, runContextId };
-    });
+    const row = await this.write<{ execution_id: string | number; new_artifacts: Array<[number, string]> }>(
+      () => sql`
+      with ${artifactCtes(start.inputs, this.known, runContextId)},
+      execution as (
+        insert into executions (workflow_id, run_id, activity_id, attempt, activity_type, task_queue, is_local,
+          worker_identity, build_id, state, started_at, input_digest, rerun_of, cache_key, cache_version)
+        values (${start.run.workflowId}, ${start.run.runId}, ${start.activityId}, ${start.attempt},
+          ${start.activityType}, ${start.taskQueue}, ${start.isLocal}, ${start.workerIdentity}, ${start.buildId},
+          'RUNNING', ${start.startedAt.toISOString()}::timestamptz, ${start.inputDigest}, ${start.rerunOf}::bigint,
+          ${start.cacheKey}, ${start.cacheVersion})
+        -- A redelivered attempt keeps its row and id; the no-op update makes RETURNING give it.
+        on conflict (workflow_id, run_id, activity_id, attempt) do update set activity_type = excluded.activity_type
+        returning id
+      ),
+      associated as (
+        insert into associations (context_id, execution_id)
+        select ${runContextId}::bigint, id from execution on conflict do nothing
+      ),
+      inputs as (
+        insert into events (execution_id, artifact_id, type, path)
+        select x.id, e.artifact_id, 'INPUT', e.path from execution x cross join edge_ids e on conflict do nothing
+      )
+      select (select id from execution) as execution_id, ${NEW_ARTIFACT_IDS}`,
+    );
+    this.known.remember(row.new_artifacts);
+    return { executionId: Number(row.execution_id), runContextId };
   }
 
   async end(handle: AttemptHandle, end: AttemptEnd): Promise<void> {
-    await this.store.db.transaction(async (tx) => {
-      await writeEvents(tx, handle.executionId, handle.runContextId, 'OUTPUT', end.outputs);
-      await tx
-        .update(executions)
-        .set({ state: end.state, endedAt: end.endedAt, outputDigest: end.outputDigest, error: end.error })
-        .where(eq(executions.id, handle.executionId));
-    });
+    const row = await this.write<{ new_artifacts: Array<[number, string]> }>(
+      () => sql`
+      with ${artifactCtes(end.outputs, this.known, handle.runContextId)},
+      outputs as (
+        insert into events (execution_id, artifact_id, type, path)
+        select ${handle.executionId}::bigint, artifact_id, 'OUTPUT', path from edge_ids on conflict do nothing
+      ),
+      ended as (
+        update executions set state = ${end.state}, ended_at = ${end.endedAt.toISOString()}::timestamptz,
+          output_digest = ${end.outputDigest}, error = ${end.error === null ? null : JSON.stringify(end.error)}::jsonb
+        where id = ${handle.executionId}
+      )
+      select ${NEW_ARTIFACT_IDS}`,
+    );
+    this.known.remember(row.new_artifacts);
   }
 
   /**

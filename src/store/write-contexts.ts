@@ -1,6 +1,5 @@
-import { and, eq } from 'drizzle-orm';
-import type { LineageDb } from './open-store';
-import { contexts, parentContexts } from './schema';
+import { sql } from 'drizzle-orm';
+import type { LineageStore } from './open-store';
 
 /** Identifies a workflow run; its context is named `workflowId/runId`. */
 export interface RunRef {
@@ -12,62 +11,73 @@ export function runName(run: RunRef): string {
   return `${run.workflowId}/${run.runId}`;
 }
 
-/** Inserts a context unless it exists and returns its id either way. */
-async function ensureContext(
-  db: LineageDb,
-  values: typeof contexts.$inferInsert & { type: string; name: string },
-): Promise<number> {
-  const inserted = await db
-    .insert(contexts)
-    .values(values)
-    .onConflictDoNothing({ target: [contexts.type, contexts.name] })
-    .returning({ id: contexts.id });
-  if (inserted[0]) return inserted[0].id;
-  const existing = await db
-    .select({ id: contexts.id })
-    .from(contexts)
-    .where(and(eq(contexts.type, values.type), eq(contexts.name, values.name)));
-  return existing[0]!.id;
+/** What an activity or a child run knows of a run before the run's own start is recorded. */
+export interface RunBasics extends RunRef {
+  readonly workflowType: string | null;
+  readonly taskQueue: string | null;
+  readonly startedAt: Date | null;
 }
 
-export function ensurePipeline(db: LineageDb, workflowType: string): Promise<number> {
-  return ensureContext(db, { type: 'pipeline', name: workflowType, workflowType });
-}
-
-/** A run context with what is known so far; the run-start sink fills in the rest. */
-export function ensureRun(
-  db: LineageDb,
-  run: RunRef & { workflowType?: string; taskQueue?: string; startedAt?: Date },
-): Promise<number> {
-  return ensureContext(db, {
-    type: 'run',
-    name: runName(run),
-    workflowId: run.workflowId,
-    runId: run.runId,
-    workflowType: run.workflowType ?? null,
-    taskQueue: run.taskQueue ?? null,
-    status: 'RUNNING',
-    startedAt: run.startedAt ?? null,
-  });
-}
-
-export async function linkParent(db: LineageDb, childId: number, parentId: number): Promise<void> {
-  await db.insert(parentContexts).values({ childId, parentId }).onConflictDoNothing();
-}
+const CACHE_LIMIT = 50_000;
 
 /**
- * Remembers context ids this process has already ensured. Contexts are never deleted while a
- * worker runs, so the cache only saves round trips; it is cleared when it grows large.
+ * Ensures pipeline and run contexts exist and remembers their ids. Contexts are created by
+ * whichever write needs them first (an activity can start before its run's start sink is
+ * processed), so each lookup is an idempotent upsert; the cache keeps it to once per process.
+ * Cached promises let parallel first attempts of one run share a single statement.
  */
-export class ContextCache {
-  private readonly ids = new Map<string, number>();
+export class ContextWriter {
+  private readonly ids = new Map<string, Promise<number>>();
 
-  async get(key: string, ensure: () => Promise<number>): Promise<number> {
+  constructor(private readonly store: LineageStore) {}
+
+  private cached(key: string, ensure: () => Promise<number>): Promise<number> {
     const known = this.ids.get(key);
-    if (known !== undefined) return known;
-    const id = await ensure();
-    if (this.ids.size >= 50_000) this.ids.clear();
+    if (known) return known;
+    if (this.ids.size >= CACHE_LIMIT) this.ids.clear();
+    const id = ensure();
     this.ids.set(key, id);
+    // A failed lookup is not remembered: the next write tries again.
+    id.catch(() => this.ids.delete(key));
     return id;
+  }
+
+  /** Forgets every id, e.g. after retention deleted contexts. */
+  clear(): void {
+    this.ids.clear();
+  }
+
+  /** The pipeline context of a workflow type. */
+  pipelineId(workflowType: string): Promise<number> {
+    return this.cached(`pipeline:${workflowType}`, async () => {
+      // DO UPDATE, not DO NOTHING, so that RETURNING gives the id of an existing row too.
+      const [row] = await this.store.preparedRows<{ id: string | number }>(sql`
+        insert into contexts (type, name, workflow_type) values ('pipeline', ${workflowType}, ${workflowType})
+        on conflict (type, name) do update set type = excluded.type
+        returning id`);
+      return Number(row!.id);
+    });
+  }
+
+  /** A run context with what is known so far (linked under its pipeline when the type is known). */
+  runId(run: RunBasics): Promise<number> {
+    return this.cached(`run:${runName(run)}`, async () => {
+      const pipelineId = run.workflowType === null ? null : await this.pipelineId(run.workflowType);
+      const [row] = await this.store.preparedRows<{ id: string | number }>(sql`
+        with run as (
+          insert into contexts (type, name, workflow_id, run_id, workflow_type, task_queue, status, started_at)
+          values ('run', ${runName(run)}, ${run.workflowId}, ${run.runId}, ${run.workflowType}, ${run.taskQueue},
+            'RUNNING', ${run.startedAt?.toISOString() ?? null}::timestamptz)
+          on conflict (type, name) do update set type = excluded.type
+          returning id
+        ),
+        linked as (
+          insert into parent_contexts (child_id, parent_id)
+          select id, ${pipelineId}::bigint from run where ${pipelineId}::bigint is not null
+          on conflict do nothing
+        )
+        select id from run`);
+      return Number(row!.id);
+    });
   }
 }

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { EncodedValue } from '../artifacts/encode';
 import type { LineageStore } from './open-store';
-import { contexts, type RunStatus } from './schema';
-import { ensurePipeline, ensureRun, linkParent, runName, type RunRef } from './write-contexts';
+import type { RunStatus } from './schema';
+import { runName, type ContextWriter, type RunRef } from './write-contexts';
 
 /** What the workflow-start sink reports. */
 export interface RunStart {
@@ -27,71 +27,58 @@ export interface RunEnd {
   readonly error: string | null;
 }
 
-const TERMINAL = sql.raw(`('COMPLETED','FAILED','CANCELED','CONTINUED_AS_NEW')`);
+const json = (value: EncodedValue | null) => (value === null ? null : JSON.stringify(value));
 
 /**
- * Records a run's start. Sinks may be delivered more than once and after activities already
- * created a bare run row, so this upserts and never moves a finished run back to RUNNING.
+ * Writes run contexts from the workflow sinks. Sinks may be delivered more than once, and after
+ * activities already created a bare run row, so both writes are upserts, and a finished run is
+ * never moved back to RUNNING. Each is one prepared statement.
  */
-export async function recordRunStart(store: LineageStore, start: RunStart): Promise<void> {
-  const { db } = store;
-  const [row] = await db
-    .insert(contexts)
-    .values({
-      type: 'run',
-      name: runName(start.run),
-      workflowType: start.workflowType,
-      workflowId: start.run.workflowId,
-      runId: start.run.runId,
-      status: 'RUNNING',
-      taskQueue: start.taskQueue,
-      startedAt: start.startedAt,
-      args: start.args,
-      argsDigest: start.argsDigest,
-      rerunOf: start.rerunOf,
-      rerunFrom: start.rerunFrom,
-    })
-    .onConflictDoUpdate({
-      target: [contexts.type, contexts.name],
-      set: {
-        workflowType: sql`excluded.workflow_type`,
-        taskQueue: sql`excluded.task_queue`,
-        startedAt: sql`excluded.started_at`,
-        args: sql`excluded.args`,
-        argsDigest: sql`excluded.args_digest`,
-        rerunOf: sql`coalesce(excluded.rerun_of, ${contexts.rerunOf})`,
-        rerunFrom: sql`coalesce(excluded.rerun_from, ${contexts.rerunFrom})`,
-        status: sql`case when ${contexts.status} in ${TERMINAL} then ${contexts.status} else excluded.status end`,
-      },
-    })
-    .returning({ id: contexts.id });
-  const runId = row!.id;
-  await linkParent(db, runId, await ensurePipeline(db, start.workflowType));
-  if (start.parent) await linkParent(db, runId, await ensureRun(db, start.parent));
-}
+export class RunWriter {
+  constructor(
+    private readonly store: LineageStore,
+    private readonly contexts: ContextWriter,
+  ) {}
 
-/** Records how a run ended; idempotent, and creates the run row if its start was never seen. */
-export async function recordRunEnd(store: LineageStore, end: RunEnd): Promise<void> {
-  await store.db
-    .insert(contexts)
-    .values({
-      type: 'run',
-      name: runName(end.run),
-      workflowType: end.workflowType,
-      workflowId: end.run.workflowId,
-      runId: end.run.runId,
-      status: end.status,
-      endedAt: end.endedAt,
-      result: end.result,
-      error: end.error,
-    })
-    .onConflictDoUpdate({
-      target: [contexts.type, contexts.name],
-      set: {
-        status: sql`excluded.status`,
-        endedAt: sql`excluded.ended_at`,
-        result: sql`excluded.result`,
-        error: sql`excluded.error`,
-      },
-    });
+  async start(start: RunStart): Promise<void> {
+    const parents = [await this.contexts.pipelineId(start.workflowType)];
+    if (start.parent) {
+      parents.push(
+        await this.contexts.runId({ ...start.parent, workflowType: null, taskQueue: null, startedAt: null }),
+      );
+    }
+    await this.store.preparedRows(sql`
+      with run as (
+        insert into contexts (type, name, workflow_type, workflow_id, run_id, status, task_queue, started_at,
+          args, args_digest, rerun_of, rerun_from)
+        values ('run', ${runName(start.run)}, ${start.workflowType}, ${start.run.workflowId}, ${start.run.runId},
+          'RUNNING', ${start.taskQueue}, ${start.startedAt.toISOString()}::timestamptz, ${json(start.args)}::jsonb,
+          ${start.argsDigest}, ${start.rerunOf}, ${start.rerunFrom})
+        on conflict (type, name) do update set
+          workflow_type = excluded.workflow_type, task_queue = excluded.task_queue, started_at = excluded.started_at,
+          args = excluded.args, args_digest = excluded.args_digest,
+          rerun_of = coalesce(excluded.rerun_of, contexts.rerun_of),
+          rerun_from = coalesce(excluded.rerun_from, contexts.rerun_from),
+          status = case when contexts.status in ('COMPLETED', 'FAILED', 'CANCELED', 'CONTINUED_AS_NEW')
+            then contexts.status else excluded.status end
+        returning id
+      ),
+      linked as (
+        insert into parent_contexts (child_id, parent_id)
+        select run.id, parent.id::bigint
+        from run, jsonb_array_elements_text(${JSON.stringify(parents)}::jsonb) as parent(id)
+        on conflict do nothing
+      )
+      select id from run`);
+  }
+
+  /** Records how a run ended; creates the run row if its start was never seen. */
+  async end(end: RunEnd): Promise<void> {
+    await this.store.preparedRows(sql`
+      insert into contexts (type, name, workflow_type, workflow_id, run_id, status, ended_at, result, error)
+      values ('run', ${runName(end.run)}, ${end.workflowType}, ${end.run.workflowId}, ${end.run.runId},
+        ${end.status}, ${end.endedAt.toISOString()}::timestamptz, ${json(end.result)}::jsonb, ${end.error})
+      on conflict (type, name) do update set
+        status = excluded.status, ended_at = excluded.ended_at, result = excluded.result, error = excluded.error`);
+  }
 }

@@ -10,7 +10,7 @@ import { getRun } from '../../src/query/get-run';
 import { getExecution, getRunExecutions } from '../../src/query/run-detail';
 import { rerunExecution } from '../../src/rerun/rerun-execution';
 import { startRunRerun } from '../../src/rerun/rerun-run';
-import { AttemptWriter } from '../../src/store/write-attempts';
+import { createWriters } from '../../src/store/writers';
 import { DRIVERS, useStore } from '../support/stores';
 import { testClient } from '../support/temporal';
 import { allActivities, runWorkflow, startWorker, type RunningWorker } from './rerun-support';
@@ -56,7 +56,7 @@ describe.each(DRIVERS)('execution cache on %s', (driver) => {
 
     // Writing the CACHED end again (a redelivered attempt) adds nothing.
     const [again] = cached;
-    await new AttemptWriter(ctx.store()).endCached(
+    await createWriters(ctx.store()).attempts.endCached(
       { executionId: again!.id, runContextId: (await getRun(ctx.store(), second.name)).id },
       { sourceExecutionId: again!.cachedFrom!, outputDigest: again!.outputDigest, endedAt: new Date() },
     );

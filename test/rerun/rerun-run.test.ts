@@ -8,7 +8,7 @@ import { getRun } from '../../src/query/get-run';
 import { getChildRuns, getExecution } from '../../src/query/run-detail';
 import { startRunRerun, type RerunStep } from '../../src/rerun/rerun-run';
 import { runTree, treeExecutions } from '../../src/rerun/run-tree';
-import { recordRunEnd, recordRunStart } from '../../src/store/write-runs';
+import { createWriters } from '../../src/store/writers';
 import { DRIVERS, useStore } from '../support/stores';
 import { testBundle, testClient, uniqueQueue } from '../support/temporal';
 import { allActivities, runWorkflow, startWorker, type RunningWorker } from './rerun-support';
@@ -172,7 +172,7 @@ describe.each(DRIVERS)('rerun run on %s', (driver) => {
 
   it("fails fast when no worker polls the run's task queue", async () => {
     const run = { workflowId: uniqueQueue('orphan'), runId: randomUUID() };
-    await recordRunStart(ctx.store(), {
+    await createWriters(ctx.store()).runs.start({
       run,
       workflowType: 'parallelSquares',
       taskQueue: `nobody-polls-${driver}`,
@@ -183,7 +183,7 @@ describe.each(DRIVERS)('rerun run on %s', (driver) => {
       rerunOf: null,
       rerunFrom: null,
     });
-    await recordRunEnd(ctx.store(), {
+    await createWriters(ctx.store()).runs.end({
       run,
       workflowType: 'parallelSquares',
       status: 'COMPLETED',

@@ -12,7 +12,7 @@ import { FileDigester } from '../../src/artifacts/file-digest';
 import { builtInArtifactTypes } from '../../src/artifacts/types';
 import type { LineagePlugin } from '../../src/plugin';
 import type { LineageStore } from '../../src/store/open-store';
-import { AttemptWriter } from '../../src/store/write-attempts';
+import { createWriters } from '../../src/store/writers';
 import { fixtureActivities } from '../fixtures/activities';
 import { testBundle, uniqueQueue } from '../support/temporal';
 
@@ -87,7 +87,7 @@ export async function recordExecution(
     await Promise.all(options.args.map((arg, i) => captureValue(`args[${i}]`, arg, settings)))
   ).flat();
   const id = uniqueQueue('recorded');
-  const handle = await new AttemptWriter(store).start({
+  const handle = await createWriters(store).attempts.start({
     run: { workflowId: id, runId: 'r1' },
     workflowType: 'handRecorded',
     activityId: '1',

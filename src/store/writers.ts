@@ -1,0 +1,15 @@
+import type { LineageStore } from './open-store';
+import { AttemptWriter } from './write-attempts';
+import { ContextWriter } from './write-contexts';
+import { RunWriter } from './write-runs';
+
+/** The store's writers, sharing one cache of context ids. */
+export interface StoreWriters {
+  readonly attempts: AttemptWriter;
+  readonly runs: RunWriter;
+}
+
+export function createWriters(store: LineageStore): StoreWriters {
+  const contexts = new ContextWriter(store);
+  return { attempts: new AttemptWriter(store, contexts), runs: new RunWriter(store, contexts) };
+}
