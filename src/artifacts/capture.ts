@@ -1,6 +1,9 @@
 import { encodeValue, tag, type EncodedValue } from './encode';
 import { sha256Hex, valueDigest } from './digest';
 import type { FileDigester } from './file-digest';
+import { childPath } from './paths';
+import { NO_REDACTION, type Redaction } from './redact';
+import { safeText } from './safe-text';
 import { recogniseType, uriOf, VALUE_TYPE, type ArtifactType } from './types';
 
 /** An artifact as capture computed it, before the store gives it an id. */
@@ -32,18 +35,24 @@ export interface CaptureSettings {
   readonly types: readonly ArtifactType[];
   readonly maxInlineBytes: number;
   readonly files: FileDigester;
+  /** Which values never reach the store (default: none). */
+  readonly redaction?: Redaction;
+  /**
+   * Store digests, sizes and types but no values and no URIs: set when the worker encrypts its
+   * payloads with a codec, so that the store does not hold in plaintext what Temporal holds encrypted.
+   */
+  readonly digestOnly?: boolean;
 }
+
+/** Why `value` and `uri` are empty in digest-only mode (shown in the artifact's properties). */
+export const DIGEST_ONLY_NOTE =
+  'not stored: the worker encodes payloads with a payload codec (LineagePlugin option captureValuesWithCodec: true stores values)';
 
 /** Typed values nested deeper than this, or past this many visited nodes, are not looked for. */
 const TYPED_SEARCH_DEPTH = 64;
 const TYPED_SEARCH_NODES = 10_000;
-
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-
-function childPath(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
-  return IDENTIFIER.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
-}
+/** URIs longer than this are not stored in the indexed `uri` column (their digest identifies them). */
+const MAX_URI_CHARS = 2048;
 
 function isPlainContainer(value: unknown): value is Record<string, unknown> | unknown[] {
   if (Array.isArray(value)) return true;
@@ -52,14 +61,17 @@ function isPlainContainer(value: unknown): value is Record<string, unknown> | un
   return proto === Object.prototype || proto === null;
 }
 
-/** Typed values strictly inside `root`, breadth first so that shallow paths come first. */
-function findNestedTyped(root: unknown, rootPath: string, types: readonly ArtifactType[]) {
+/** Typed values strictly inside `root`, breadth first so that shallow paths come first; redacted subtrees are skipped. */
+function findNestedTyped(root: unknown, rootPath: string, settings: CaptureSettings) {
+  const { types } = settings;
+  const redaction = settings.redaction ?? NO_REDACTION;
   const found: Array<{ path: string; value: unknown; type: ArtifactType }> = [];
   const queue: Array<{ value: unknown; path: string; depth: number }> = [
     { value: root, path: rootPath, depth: 0 },
   ];
-  for (let visited = 0; queue.length > 0 && visited < TYPED_SEARCH_NODES; visited++) {
-    const { value, path, depth } = queue.shift()!;
+  // An index rather than shift(): a very wide object queues many children at once.
+  for (let next = 0; next < queue.length && next < TYPED_SEARCH_NODES; next++) {
+    const { value, path, depth } = queue[next]!;
     if (depth > 0) {
       const type = recogniseType(types, value);
       if (type) found.push({ path, value, type });
@@ -69,45 +81,98 @@ function findNestedTyped(root: unknown, rootPath: string, types: readonly Artifa
       ? [...value.entries()]
       : Object.entries(value);
     for (const [key, child] of entries) {
-      if (child !== null && typeof child === 'object')
-        queue.push({ value: child, path: childPath(path, key), depth: depth + 1 });
+      if (child === null || typeof child !== 'object') continue;
+      if (typeof key === 'string' && redaction.secretKey(key)) continue;
+      const path = childPath(path, key);
+      if (redaction.hasHook && redaction.hook(child, path)) continue;
+      queue.push({ value: child, path, depth: depth + 1 });
     }
   }
   return found;
 }
 
-function draft(
+/** `scheme://user:password@host/…` with the password masked; any other text unchanged (not normalised). */
+function maskUriPassword(uri: string): string {
+  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):[^/?#@]*@/i, '$1:***@');
+}
+
+/** Where an artifact's URI goes: the `uri` column (null when not stored) and the identity. */
+interface UriForms {
+  /** As given, for hashing the file behind it; undefined when there is none or it is redacted. */
+  readonly raw: string | undefined;
+  readonly stored: string | null;
+  /** What the artifact's identity is computed from: never a redacted URI. */
+  readonly identity: string;
+}
+
+const NO_URI: UriForms = { raw: undefined, stored: null, identity: '' };
+
+/**
+ * The URI as the store keeps it: a URL's password masked, unstorable characters escaped, and
+ * none at all when it is too long to index (the row says so) or redacted.
+ */
+function uriForms(
+  raw: string | undefined,
+  path: string,
+  settings: CaptureSettings,
+  properties: Record<string, string | number>,
+): UriForms {
+  if (raw === undefined) return NO_URI;
+  const redaction = settings.redaction ?? NO_REDACTION;
+  if (redaction.secretKey('uri') || (redaction.hasHook && redaction.hook(raw, `${path}.uri`))) {
+    properties.uriNote = 'redacted';
+    return NO_URI;
+  }
+  const uri = safeText(maskUriPassword(raw));
+  if (uri.length <= MAX_URI_CHARS) return { raw, stored: uri, identity: uri };
+  properties.uriNote = `URI of ${uri.length} characters is too long to store (sha256 ${sha256Hex(uri)})`;
+  return { raw, stored: null, identity: uri };
+}
+
+async function draft(
+  path: string,
   value: unknown,
   type: ArtifactType | undefined,
   settings: CaptureSettings,
 ): Promise<ArtifactDraft> {
-  const uri = type ? (uriOf(type, value) ?? null) : null;
-  return draftEncoded(encodeValue(value), type?.name ?? VALUE_TYPE, uri, settings);
+  const properties: Record<string, string | number> = {};
+  // The file is hashed by the URI it was given; the stored form only matters for the row.
+  const uri = uriForms(type ? uriOf(type, value) : undefined, path, settings, properties);
+  const encoded = encodeValue(value, settings.redaction, path);
+  return draftEncoded(encoded, type?.name ?? VALUE_TYPE, uri, settings, properties);
 }
 
 async function draftEncoded(
   encoded: EncodedValue,
   typeName: string,
-  uri: string | null,
+  uri: UriForms,
   settings: CaptureSettings,
+  properties: Record<string, string | number> = {},
 ): Promise<ArtifactDraft> {
   const { digest: vDigest, canonical } = valueDigest(encoded);
   const sizeBytes = Buffer.byteLength(canonical);
-  const inline = sizeBytes <= settings.maxInlineBytes;
-  const properties: Record<string, string | number> = {};
+  let inline = sizeBytes <= settings.maxInlineBytes;
   if (!inline)
     properties.notInline = `value of ${sizeBytes} bytes exceeds maxInlineBytes (${settings.maxInlineBytes})`;
   let digest = vDigest;
-  if (uri) {
-    const content = await settings.files.digest(uri);
+  if (uri.raw !== undefined) {
+    const content = await settings.files.digest(uri.raw);
     if (content.contentDigest) digest = content.contentDigest;
     if (content.contentBytes !== undefined) properties.contentBytes = content.contentBytes;
     if (content.contentNote) properties.contentNote = content.contentNote;
   }
+  const identity = sha256Hex(`${typeName}\0${uri.identity}\0${digest}`);
+  let stored = uri.stored;
+  if (settings.digestOnly) {
+    inline = false;
+    properties.notInline = DIGEST_ONLY_NOTE;
+    if (stored !== null) properties.uriNote = DIGEST_ONLY_NOTE;
+    stored = null;
+  }
   return {
-    identity: sha256Hex(`${typeName}\0${uri ?? ''}\0${digest}`),
+    identity,
     type: typeName,
-    uri,
+    uri: stored,
     digest,
     valueDigest: vDigest,
     value: inline ? encoded : null,
@@ -122,10 +187,14 @@ async function captureUnsafe(
   value: unknown,
   settings: CaptureSettings,
 ): Promise<CapturedArtifact[]> {
+  const redaction = settings.redaction ?? NO_REDACTION;
+  if (redaction.hasHook && redaction.hook(value, path)) {
+    return [{ path, artifact: await draftEncoded(tag('redacted'), VALUE_TYPE, NO_URI, settings) }];
+  }
   const rootType = recogniseType(settings.types, value);
-  const captured: CapturedArtifact[] = [{ path, artifact: await draft(value, rootType, settings) }];
-  for (const nested of findNestedTyped(value, path, settings.types)) {
-    captured.push({ path: nested.path, artifact: await draft(nested.value, nested.type, settings) });
+  const captured: CapturedArtifact[] = [{ path, artifact: await draft(path, value, rootType, settings) }];
+  for (const nested of findNestedTyped(value, path, settings)) {
+    captured.push({ path: nested.path, artifact: await draft(nested.path, nested.value, nested.type, settings) });
   }
   return captured;
 }
@@ -143,7 +212,8 @@ export async function captureValue(
   try {
     return await captureUnsafe(path, value, settings);
   } catch (error) {
-    const marker = tag('uncapturable', { error: error instanceof Error ? error.message : String(error) });
-    return [{ path, artifact: await draftEncoded(marker, VALUE_TYPE, null, settings) }];
+    const message = safeText(error instanceof Error ? error.message : String(error));
+    const marker = tag('uncapturable', { error: message });
+    return [{ path, artifact: await draftEncoded(marker, VALUE_TYPE, NO_URI, settings) }];
   }
 }

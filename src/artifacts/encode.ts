@@ -4,7 +4,14 @@
  * jsonb rejects NUL characters and lone surrogates; each of those becomes a small tagged object
  * `{ "$lineage": kind, ... }` so that decoding gives the value back and re-encoding gives the
  * same canonical JSON, hence the same digest (DESIGN: recorded inputs must be enough to rerun).
+ *
+ * Built-in kinds are recognised with `node:util` type checks rather than `instanceof`, which
+ * fails for objects made in another realm (a workflow sandbox's Map or Date).
  */
+import { types } from 'node:util';
+import { childPath } from './paths';
+import { NO_REDACTION, type Redaction } from './redact';
+import { UNSAFE_TEXT } from './safe-text';
 
 /** A JSON value as stored in the `value` column. */
 export type EncodedValue =
@@ -16,15 +23,38 @@ export const TAG = '$lineage';
 /** Deeper than this, a value is replaced by an explicit `too-deep` marker instead of overflowing the stack. */
 export const MAX_DEPTH = 1000;
 
-const UNSAFE_STRING = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** Markers that stand for a value capture did not keep: decoding cannot give the original back. */
+const LOSSY = new Set(['too-deep', 'cycle', 'unsupported', 'uncapturable', 'redacted']);
+
+/** Typed-array views other than Uint8Array keep their class name so that decoding rebuilds them. */
+const VIEWS: Record<string, (bytes: Uint8Array) => ArrayBufferView> = {
+  Int8Array: (b) => new Int8Array(b.buffer, b.byteOffset, b.byteLength),
+  Uint8ClampedArray: (b) => new Uint8ClampedArray(b.buffer, b.byteOffset, b.byteLength),
+  Int16Array: (b) => new Int16Array(b.buffer, b.byteOffset, b.byteLength / 2),
+  Uint16Array: (b) => new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2),
+  Int32Array: (b) => new Int32Array(b.buffer, b.byteOffset, b.byteLength / 4),
+  Uint32Array: (b) => new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4),
+  Float32Array: (b) => new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4),
+  Float64Array: (b) => new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8),
+  BigInt64Array: (b) => new BigInt64Array(b.buffer, b.byteOffset, b.byteLength / 8),
+  BigUint64Array: (b) => new BigUint64Array(b.buffer, b.byteOffset, b.byteLength / 8),
+  DataView: (b) => new DataView(b.buffer, b.byteOffset, b.byteLength),
+};
 
 export function tag(kind: string, fields: Record<string, EncodedValue> = {}): EncodedValue {
   return { [TAG]: kind, ...fields };
 }
 
+const REDACTED = (): EncodedValue => tag('redacted');
+
+interface Walk {
+  readonly seen: Set<object>;
+  readonly redaction: Redaction;
+}
+
 function encodeString(value: string): EncodedValue {
   // JSON.stringify escapes NUL and lone surrogates as \uXXXX text, which jsonb stores fine.
-  return UNSAFE_STRING.test(value) ? tag('string', { json: JSON.stringify(value) }) : value;
+  return UNSAFE_TEXT.test(value) ? tag('string', { json: JSON.stringify(value) }) : value;
 }
 
 function encodeNumber(value: number): EncodedValue {
@@ -40,21 +70,33 @@ function sortByJson(items: EncodedValue[]): EncodedValue[] {
     .map(([, item]) => item);
 }
 
-function encodeObject(value: object, depth: number, seen: Set<object>): EncodedValue {
+/** The path of a child, built only when a `redact` hook needs it. */
+const pathOf = (walk: Walk, parent: string | undefined, key: string | number) =>
+  walk.redaction.hasHook && parent !== undefined ? childPath(parent, key) : undefined;
+
+/** A keyed child: redacted outright when its key looks secret. */
+function encodeEntry(key: unknown, value: unknown, depth: number, path: string | undefined, walk: Walk) {
+  if (typeof key === 'string' && walk.redaction.secretKey(key)) return REDACTED();
+  const childKey = typeof key === 'string' || typeof key === 'number' ? key : '?';
+  return encodeAt(value, depth + 1, pathOf(walk, path, childKey), walk);
+}
+
+function encodeObject(value: object, depth: number, path: string | undefined, walk: Walk): EncodedValue {
   const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-  const needsEscape = entries.some(([key]) => key === TAG || UNSAFE_STRING.test(key));
+  const needsEscape = entries.some(([key]) => key === TAG || UNSAFE_TEXT.test(key));
   if (needsEscape) {
     return tag('object', {
-      entries: entries.map(([k, v]) => [encodeString(k), encodeAt(v, depth + 1, seen)]),
+      entries: entries.map(([k, v]) => [encodeString(k), encodeEntry(k, v, depth, path, walk)]),
     });
   }
   const out: Record<string, EncodedValue> = {};
-  for (const [k, v] of entries) out[k] = encodeAt(v, depth + 1, seen);
+  for (const [k, v] of entries) out[k] = encodeEntry(k, v, depth, path, walk);
   return out;
 }
 
-function encodeAt(value: unknown, depth: number, seen: Set<object>): EncodedValue {
+function encodeAt(value: unknown, depth: number, path: string | undefined, walk: Walk): EncodedValue {
   if (depth > MAX_DEPTH) return tag('too-deep', { limit: MAX_DEPTH });
+  if (path !== undefined && walk.redaction.hasHook && walk.redaction.hook(value, path)) return REDACTED();
   switch (typeof value) {
     case 'string':
       return encodeString(value);
@@ -72,53 +114,88 @@ function encodeAt(value: unknown, depth: number, seen: Set<object>): EncodedValu
   }
   if (value === null) return null;
   const obj = value as object;
-  if (seen.has(obj)) return tag('cycle');
-  seen.add(obj);
+  if (walk.seen.has(obj)) return tag('cycle');
+  walk.seen.add(obj);
   try {
-    return encodeComposite(obj, depth, seen);
+    return encodeComposite(obj, depth, path, walk);
+  } catch (error) {
+    // A throwing getter, toJSON or proxy trap: say so rather than fail the capture.
+    return tag('uncapturable', { error: encodeString(error instanceof Error ? error.message : String(error)) });
   } finally {
-    seen.delete(obj);
+    walk.seen.delete(obj);
   }
 }
 
-function encodeComposite(obj: object, depth: number, seen: Set<object>): EncodedValue {
-  if (ArrayBuffer.isView(obj)) {
-    return tag('bytes', {
-      base64: Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64'),
-    });
+function encodeBytes(obj: ArrayBufferView | ArrayBufferLike): EncodedValue {
+  if (!ArrayBuffer.isView(obj)) return tag('bytes', { base64: Buffer.from(obj).toString('base64') });
+  const base64 = Buffer.from(obj.buffer, obj.byteOffset, obj.byteLength).toString('base64');
+  const view = Object.prototype.toString.call(obj).slice(8, -1);
+  return view in VIEWS ? tag('bytes', { base64, view }) : tag('bytes', { base64 });
+}
+
+function encodeComposite(obj: object, depth: number, path: string | undefined, walk: Walk): EncodedValue {
+  if (ArrayBuffer.isView(obj) || types.isAnyArrayBuffer(obj)) return encodeBytes(obj);
+  if (types.isDate(obj)) {
+    const time = obj.getTime();
+    return tag('date', { iso: Number.isNaN(time) ? null : new Date(time).toISOString() });
   }
-  if (obj instanceof ArrayBuffer) return tag('bytes', { base64: Buffer.from(obj).toString('base64') });
-  if (obj instanceof Date)
-    return tag('date', { iso: Number.isNaN(obj.getTime()) ? null : obj.toISOString() });
-  if (Array.isArray(obj)) return Array.from(obj, (item: unknown) => encodeAt(item, depth + 1, seen));
-  if (obj instanceof Map) {
+  if (Array.isArray(obj)) {
+    return Array.from(obj, (item: unknown, i) => encodeAt(item, depth + 1, pathOf(walk, path, i), walk));
+  }
+  if (types.isMap(obj)) {
     const entries = [...obj.entries()].map(([k, v]) => [
-      encodeAt(k, depth + 1, seen),
-      encodeAt(v, depth + 1, seen),
+      encodeAt(k, depth + 1, undefined, walk),
+      encodeEntry(k, v, depth, path, walk),
     ]);
     return tag('map', { entries: sortByJson(entries) });
   }
-  if (obj instanceof Set)
-    return tag('set', { values: sortByJson([...obj].map((v) => encodeAt(v, depth + 1, seen))) });
-  if (obj instanceof Error) return tag('error', { name: obj.name, message: obj.message });
+  if (types.isSet(obj)) {
+    const values = [...obj].map((v, i) => encodeAt(v, depth + 1, pathOf(walk, path, i), walk));
+    return tag('set', { values: sortByJson(values) });
+  }
+  if (types.isNativeError(obj) || obj instanceof Error) {
+    const { name, message } = obj as Error;
+    return tag('error', { name: encodeString(String(name)), message: encodeString(String(message)) });
+  }
+  // new String('x') and friends: JSON sends their primitive.
+  if (types.isBoxedPrimitive(obj)) return encodeAt(obj.valueOf(), depth + 1, path, walk);
   // Mirror Temporal's JSON payload converter: a toJSON method decides what goes on the wire.
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return encodeAt(toJSON.call(obj), depth + 1, seen);
-  return encodeObject(obj, depth, seen);
+  if (typeof toJSON === 'function') return encodeAt(toJSON.call(obj), depth + 1, path, walk);
+  return encodeObject(obj, depth, path, walk);
 }
 
-/** Encodes a value into its storable, canonicalisable form. Never throws. */
-export function encodeValue(value: unknown): EncodedValue {
-  return encodeAt(value, 0, new Set());
+/**
+ * Encodes a value into its storable, canonicalisable form. Never throws. With a `redaction`,
+ * redacted values become `{ "$lineage": "redacted" }`; `path` names the value for the `redact`
+ * hook (`args`, `args[0]`, `result`).
+ */
+export function encodeValue(value: unknown, redaction: Redaction = NO_REDACTION, path?: string): EncodedValue {
+  return encodeAt(value, 0, path, { seen: new Set(), redaction });
 }
 
-/** Whether an encoded tree holds a marker that cannot be turned back into the original value. */
-export function isReplayable(encoded: EncodedValue): boolean {
-  if (encoded === null || typeof encoded !== 'object') return true;
-  if (Array.isArray(encoded)) return encoded.every(isReplayable);
+/** The kind of the first marker in an encoded tree that cannot be turned back into the original value. */
+export function lossyMarker(encoded: EncodedValue): string | undefined {
+  if (encoded === null || typeof encoded !== 'object') return undefined;
+  if (Array.isArray(encoded)) {
+    for (const item of encoded) {
+      const found = lossyMarker(item);
+      if (found) return found;
+    }
+    return undefined;
+  }
   const kind = encoded[TAG];
-  if (kind === 'too-deep' || kind === 'cycle' || kind === 'unsupported') return false;
-  return Object.values(encoded).every(isReplayable);
+  if (typeof kind === 'string' && LOSSY.has(kind)) return kind;
+  for (const item of Object.values(encoded)) {
+    const found = lossyMarker(item);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Whether an encoded tree holds no marker that stands for a value capture did not keep. */
+export function isReplayable(encoded: EncodedValue): boolean {
+  return lossyMarker(encoded) === undefined;
 }
 
 function decodeTagged(kind: string, node: Record<string, EncodedValue>): unknown {
@@ -131,8 +208,12 @@ function decodeTagged(kind: string, node: Record<string, EncodedValue>): unknown
       return BigInt(node.value as string);
     case 'undefined':
       return undefined;
-    case 'bytes':
-      return new Uint8Array(Buffer.from(node.base64 as string, 'base64'));
+    case 'bytes': {
+      const bytes = new Uint8Array(Buffer.from(node.base64 as string, 'base64'));
+      const view = typeof node.view === 'string' ? VIEWS[node.view] : undefined;
+      // Copied so that the view starts at offset 0 of its own, aligned buffer.
+      return view ? view(new Uint8Array(bytes)) : bytes;
+    }
     case 'date':
       return new Date(node.iso === null ? Number.NaN : (node.iso as string));
     case 'map':
@@ -142,7 +223,9 @@ function decodeTagged(kind: string, node: Record<string, EncodedValue>): unknown
     case 'set':
       return new Set((node.values as EncodedValue[]).map(decodeValue));
     case 'error':
-      return Object.assign(new Error(node.message as string), { name: node.name as string });
+      return Object.assign(new Error(decodeValue(node.message ?? '') as string), {
+        name: decodeValue(node.name ?? 'Error') as string,
+      });
     case 'object':
       return Object.fromEntries(
         (node.entries as EncodedValue[][]).map(([k, v]) => [
@@ -151,7 +234,7 @@ function decodeTagged(kind: string, node: Record<string, EncodedValue>): unknown
         ]),
       );
     default:
-      // too-deep, cycle, unsupported: the original is gone; give the marker itself back.
+      // too-deep, cycle, unsupported, uncapturable, redacted: the original is gone; give the marker back.
       return node;
   }
 }

@@ -12,6 +12,7 @@ import { registerRerun } from './commands/rerun';
 import { registerRuns } from './commands/runs';
 import { registerShow } from './commands/show';
 import { registerTrace } from './commands/trace';
+import { registerUi } from './commands/ui';
 import { CliContext, type CliIo } from './context';
 import { classify, EXIT_CODES } from './exit-codes';
 import { wantsColor } from './output';
@@ -49,6 +50,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerExport(program, ctx);
   registerMigrate(program, ctx);
   registerRerun(program, ctx);
+  registerUi(program, ctx);
   return program;
 }
 
@@ -75,10 +77,8 @@ function humanMessage(error: unknown, message: string): string {
 function report(error: unknown, io: CliIo, json: boolean): number {
   const { exitCode, code } = classify(error);
   // Commander already printed its own usage errors; help and --version end up here too.
-  if (error instanceof CommanderError) {
-    const clean = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
-    return clean ? EXIT_CODES.ok : exitCode;
-  }
+  // Commander says 0 for --help and --version, non-zero for `lineage` without a command.
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CODES.ok : exitCode;
   const message = error instanceof Error ? error.message : String(error);
   if (json) {
     const extra =

@@ -5,7 +5,7 @@ import { LineageEmptyStoreError, LineageStoreError, redactUrl } from '../errors'
 import { openStore, type LineageStore, type StoreLocation } from '../store/open-store';
 
 /** The embedded store's folder when neither `--db` nor `DATABASE_URL` names a store. */
-export const DEFAULT_STORE_DIR = '.lineage';
+const DEFAULT_STORE_DIR = '.lineage';
 
 /** Where the CLI's store is, and how to say so without a password. */
 export interface CliStoreLocation {

@@ -4,7 +4,7 @@ import type { LineageStore } from '../store/open-store';
 import { contexts, RUN_STATUSES } from '../store/schema';
 import { ArtifactFilterSchema, runHasArtifact } from './artifact-filter';
 import { decodeCursor, encodeCursor } from './cursor';
-import { parseInput, type RunRow } from './rows';
+import { likePrefix, parseInput, type RunRow } from './rows';
 
 /** An instant as a Date or an ISO 8601 string with a time zone. */
 const InstantSchema = z.union([z.date(), z.iso.datetime({ offset: true })]).transform((v) => new Date(v));
@@ -13,6 +13,8 @@ const InstantSchema = z.union([z.date(), z.iso.datetime({ offset: true })]).tran
 export const RunQuerySchema = z.strictObject({
   /** Only runs of this pipeline (workflow type). */
   workflowType: z.string().min(1).optional(),
+  /** Only runs whose workflow id contains this text, ignoring case (LIKE wildcards match literally). */
+  workflowIdContains: z.string().min(1).max(500).optional(),
   /** Only runs in this status, or in any of these (OR). */
   status: z.union([z.enum(RUN_STATUSES), z.array(z.enum(RUN_STATUSES)).min(1)]).optional(),
   /** Only runs started at or after this instant. */
@@ -72,6 +74,8 @@ export async function listRuns(store: LineageStore, query: RunQuery = {}): Promi
   const q = parseInput('run query', RunQuerySchema, query);
   const conditions: SQL[] = [eq(contexts.type, 'run')];
   if (q.workflowType) conditions.push(eq(contexts.workflowType, q.workflowType));
+  if (q.workflowIdContains)
+    conditions.push(sql`${contexts.workflowId} ilike ${`%${likePrefix(q.workflowIdContains)}`}`);
   if (q.status) conditions.push(inArray(contexts.status, Array.isArray(q.status) ? q.status : [q.status]));
   if (q.startedAfter)
     conditions.push(sql`${contexts.startedAt} >= ${q.startedAfter.toISOString()}::timestamptz`);

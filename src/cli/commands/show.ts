@@ -7,7 +7,7 @@ import { executionJson, runJson } from '../json';
 import { formatTime, paintState, shortDigest, type Output } from '../output';
 
 /** One artifact on one line: `args[0] Dataset iris-raw.json a2`. */
-export function describeEvent(out: Output, { path, artifact }: EventArtifact): string {
+function describeEvent(out: Output, { path, artifact }: EventArtifact): string {
   const what = artifact.uri
     ? uriBasename(artifact.uri)
     : artifact.inline

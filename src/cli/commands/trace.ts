@@ -6,7 +6,7 @@ import { paintState, shortDigest, shortRunName, type Output } from '../output';
 import { resolveStart } from '../targets';
 
 /** Node ids as the CLI prints and accepts them: `a12`, `e34`. */
-export const shortKey = (key: string) => key.replace(/^artifact:/, 'a').replace(/^execution:/, 'e');
+const shortKey = (key: string) => key.replace(/^artifact:/, 'a').replace(/^execution:/, 'e');
 
 export interface WalkFlags {
   downstream?: boolean;

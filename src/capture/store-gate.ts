@@ -1,0 +1,209 @@
+import { resolve } from 'node:path';
+import { Runtime } from '@temporalio/worker';
+import { LineageStoreError } from '../errors';
+import type { ResolvedLineageOptions } from '../options';
+import { classifyStoreError } from '../store/error-kinds';
+import { openStore, type LineageStore } from '../store/open-store';
+import { Outbox } from '../store/outbox';
+import { applyRecord, type WriteRecord } from '../store/write-records';
+import { createWriters, type StoreWriters } from '../store/writers';
+import { MemoryQueue, OutboxQueue, type DeferredQueue } from './deferred-queue';
+
+/** The open store and its writers. */
+export type OpenedStore = { readonly store: LineageStore } & StoreWriters;
+
+/** How a write through the gate went. */
+export type GateResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: LineageStoreError; readonly unavailable: boolean };
+
+/** After the store fails, writes skip it for this long (doubling up to the max) instead of each waiting on it. */
+const MIN_BACKOFF_MS = 200;
+const MAX_BACKOFF_MS = 2_000;
+/** How long closing waits for waiting records to be written. */
+const CLOSE_DRAIN_MS = 5_000;
+const CONFLICT_RETRIES = 3;
+
+const logger = () => Runtime.instance().logger;
+
+function asStoreError(operation: string, cause: unknown): LineageStoreError {
+  return cause instanceof LineageStoreError
+    ? cause
+    : new LineageStoreError(operation, 'lineage store', { cause });
+}
+
+/**
+ * Every store write of a plugin goes through here. Owns the connection (opened lazily, so creating
+ * the plugin does no I/O), a circuit breaker (while the store is known to be down, writes fail at
+ * once instead of each waiting on a connection), and the queue where writes wait for the store:
+ * the durable outbox (`onStoreError: 'outbox'`) or the in-memory retry queue (`'fail'`). While
+ * records wait, later writes drain them first, so each process writes in the order it captured.
+ */
+export class StoreGate {
+  private opening: Promise<OpenedStore> | undefined;
+  private readonly queue: DeferredQueue | undefined;
+  private retryAt = 0;
+  private backoffMs = MIN_BACKOFF_MS;
+  private lastError: LineageStoreError | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<boolean> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: ResolvedLineageOptions) {
+    if (options.onStoreError === 'outbox') this.queue = new OutboxQueue(new Outbox(resolve(options.outboxDir)));
+    else if (options.onStoreError === 'fail') this.queue = new MemoryQueue();
+  }
+
+  open(): Promise<OpenedStore> {
+    this.opening ??= (async () => {
+      const { options } = this;
+      const store =
+        options.store ??
+        (await openStore(
+          options.databaseUrl
+            ? { url: options.databaseUrl, poolSize: options.poolSize }
+            : { dir: options.dataDir },
+        ));
+      return { store, ...createWriters(store) };
+    })();
+    // A failed open is forgotten so that the next write tries again (the store may be back).
+    this.opening.catch(() => (this.opening = undefined));
+    return this.opening;
+  }
+
+  /** Opens the store in the background and applies what a previous process left in the outbox. */
+  warmUp(): void {
+    this.open().catch((error: unknown) => {
+      logger().warn('temporal-lineage: lineage store not reachable yet', { error: String(error) });
+    });
+    this.schedule();
+  }
+
+  /**
+   * Writes through the store now: first whatever waits in the queue (or nothing at all while the
+   * breaker is open). A deadlock or serialization failure is retried at once.
+   */
+  async write<T>(operation: string, write: (opened: OpenedStore) => Promise<T>): Promise<GateResult<T>> {
+    if (this.queue?.hasPending() ? !(await this.drain(false)) : Date.now() < this.retryAt) {
+      return { ok: false, error: this.lastError ?? asStoreError(operation, undefined), unavailable: true };
+    }
+    for (let conflicts = 0; ; conflicts++) {
+      try {
+        const value = await write(await this.open());
+        this.recovered();
+        return { ok: true, value };
+      } catch (cause) {
+        const kind = classifyStoreError(cause);
+        if (kind === 'conflict' && conflicts < CONFLICT_RETRIES) continue;
+        const error = asStoreError(operation, cause);
+        if (kind === 'rejected') return { ok: false, error, unavailable: false };
+        this.tripped(error);
+        return { ok: false, error, unavailable: true };
+      }
+    }
+  }
+
+  /** Queues records for when the store is back; false when this policy keeps no queue or it is full. */
+  async defer(records: readonly WriteRecord[]): Promise<boolean> {
+    if (!this.queue) return false;
+    try {
+      await this.queue.append(records);
+    } catch (error) {
+      logger().warn(`temporal-lineage: records lost: could not queue them in ${this.queue.label}`, {
+        error: String(error),
+      });
+      return false;
+    }
+    this.schedule();
+    return true;
+  }
+
+  /** Writes what waits in the queue; resolves to whether nothing is left. */
+  async flush(timeoutMs = CLOSE_DRAIN_MS): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.queue?.hasPending()) {
+      if (await this.drain(true)) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, Math.min(MIN_BACKOFF_MS, deadline - Date.now())));
+    }
+    return true;
+  }
+
+  private drain(force: boolean): Promise<boolean> {
+    const { queue } = this;
+    if (!queue) return Promise.resolve(true);
+    if (!force && Date.now() < this.retryAt) return Promise.resolve(false);
+    this.draining ??= (async () => {
+      try {
+        const { store, ...writers } = await this.open();
+        const outcome = await queue.drain((record) => applyRecord(store, writers, record));
+        for (const { file, error } of outcome.rejected) {
+          logger().warn(`temporal-lineage: record lost: the store rejected it (${file})`, { error });
+        }
+        if (outcome.unavailable !== undefined) {
+          this.tripped(asStoreError('write', outcome.unavailable));
+          return false;
+        }
+        if (outcome.applied > 0) {
+          logger().info(`temporal-lineage: wrote ${outcome.applied} waiting records from ${queue.label}`);
+        }
+        if (outcome.busy || outcome.remaining > 0) return false;
+        this.recovered();
+        return true;
+      } catch (cause) {
+        this.tripped(asStoreError('open', cause));
+        return false;
+      } finally {
+        this.draining = undefined;
+        this.schedule();
+      }
+    })();
+    return this.draining;
+  }
+
+  private tripped(error: LineageStoreError): void {
+    this.lastError = error;
+    this.retryAt = Date.now() + this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+    this.schedule();
+  }
+
+  private recovered(): void {
+    this.retryAt = 0;
+    this.backoffMs = MIN_BACKOFF_MS;
+  }
+
+  /** Retries the queue in the background once the breaker allows, until it is empty. */
+  private schedule(): void {
+    if (this.closed || this.timer || this.draining || !this.queue?.hasPending()) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.drain(false);
+      },
+      Math.max(this.retryAt - Date.now(), 0),
+    );
+    // Waiting records must not keep a process alive that has nothing else to do.
+    this.timer.unref();
+  }
+
+  /** Writes what waits (for a few seconds at most), then closes the store if the gate opened it. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const { queue } = this;
+    if (queue?.hasPending() && !(await this.flush(CLOSE_DRAIN_MS))) {
+      const fate = queue.durable
+        ? `left in ${queue.label}; a worker using it writes them when the store is back, as does \`lineage reconcile --outbox\``
+        : 'lost (onStoreError "outbox" keeps them on disk)';
+      logger().warn(`temporal-lineage: ${queue.size()} lineage records not written at shutdown: ${fate}`, {
+        error: String(this.lastError?.message ?? 'store unreachable'),
+      });
+    }
+    const opening = this.opening;
+    this.opening = undefined;
+    if (!opening || this.options.store) return;
+    await (await opening.catch(() => undefined))?.store.close();
+  }
+}

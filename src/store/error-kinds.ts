@@ -1,0 +1,59 @@
+import { LineageStoreError } from '../errors';
+
+/**
+ * What a failed store write means for the record being written:
+ * - `unavailable`: the store could not be reached or is not accepting writes; the same write will
+ *   succeed later (connection refused or reset, server shutting down, too many connections, failover);
+ * - `conflict`: a deadlock or serialization failure; the write can be retried at once;
+ * - `rejected`: the store refused this record itself (a data or program error); retrying it never helps.
+ */
+export type StoreErrorKind = 'unavailable' | 'conflict' | 'rejected';
+
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  // postgres.js
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+]);
+
+/** SQLSTATE classes and codes after which the same write succeeds once the server is back. */
+const UNAVAILABLE_CLASSES = new Set(['08', '53', '57', '58', '28']);
+const UNAVAILABLE_CODES = new Set(['3D000', '25006', '55000']);
+const CONFLICT_CODES = new Set(['40001', '40P01', '55P03']);
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Classifies a store error by the first code found along its `cause` chain. */
+export function classifyStoreError(error: unknown): StoreErrorKind {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    // Opening or migrating the store is never about the record being written.
+    if (e instanceof LineageStoreError && (e.operation === 'open' || e.operation === 'migration'))
+      return 'unavailable';
+    const code = codeOf(e);
+    if (code === undefined) continue;
+    if (SOCKET_CODES.has(code)) return 'unavailable';
+    if (CONFLICT_CODES.has(code)) return 'conflict';
+    if (/^[0-9A-Z]{5}$/.test(code)) {
+      return UNAVAILABLE_CLASSES.has(code.slice(0, 2)) || UNAVAILABLE_CODES.has(code)
+        ? 'unavailable'
+        : 'rejected';
+    }
+  }
+  // No code at all: a connection dropped mid-protocol shows up as a bare Error from the driver.
+  const message = error instanceof Error ? error.message : String(error);
+  return /connect|closed|terminat|socket|timeout/i.test(message) ? 'unavailable' : 'rejected';
+}
