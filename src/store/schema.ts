@@ -42,6 +42,11 @@ export const contexts = pgTable(
     /** The run this run re-executed, and the step it restarted from (set by rerun). */
     rerunOf: text('rerun_of'),
     rerunFrom: text('rerun_from'),
+    /**
+     * The top-level run of this run's tree (null: the run is its own root). Lineage walks use it
+     * to keep links through value-identified artifacts inside one run tree (see lineage-sql.ts).
+     */
+    rootId: bigint('root_id', { mode: 'number' }),
     properties: jsonb('properties')
       .notNull()
       .default(sql`'{}'::jsonb`),
@@ -197,6 +202,17 @@ export const attributions = pgTable(
 export const EXECUTION_STATES = ['RUNNING', 'COMPLETE', 'FAILED', 'CANCELED', 'CACHED', 'ABANDONED'] as const;
 export type ExecutionState = (typeof EXECUTION_STATES)[number];
 
-/** Run statuses, as Temporal reports a workflow's end. */
-export const RUN_STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'CONTINUED_AS_NEW'] as const;
+/**
+ * Run statuses, as Temporal reports a workflow's end. TERMINATED and TIMED_OUT end a run without
+ * running its code, so only reconciliation (`lineage reconcile`) records them.
+ */
+export const RUN_STATUSES = [
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELED',
+  'CONTINUED_AS_NEW',
+  'TERMINATED',
+  'TIMED_OUT',
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

@@ -13,6 +13,8 @@ export interface RunStart {
   readonly args: EncodedValue;
   readonly argsDigest: string;
   readonly parent: RunRef | null;
+  /** The top-level run of this run's tree, when it is not this run itself. */
+  readonly root?: RunRef | null;
   readonly rerunOf: string | null;
   readonly rerunFrom: string | null;
 }
@@ -41,26 +43,24 @@ export class RunWriter {
   ) {}
 
   async start(start: RunStart): Promise<void> {
+    const bare = (run: RunRef) =>
+      this.contexts.runId({ ...run, workflowType: null, taskQueue: null, startedAt: null });
     const parents = [await this.contexts.pipelineId(start.workflowType)];
-    if (start.parent) {
-      parents.push(
-        await this.contexts.runId({ ...start.parent, workflowType: null, taskQueue: null, startedAt: null }),
-      );
-    }
+    if (start.parent) parents.push(await bare(start.parent));
+    const rootId = start.root ? await bare(start.root) : null;
     await this.store.preparedRows(sql`
       with run as (
         insert into contexts (type, name, workflow_type, workflow_id, run_id, status, task_queue, started_at,
-          args, args_digest, rerun_of, rerun_from)
+          args, args_digest, rerun_of, rerun_from, root_id)
         values ('run', ${runName(start.run)}, ${start.workflowType}, ${start.run.workflowId}, ${start.run.runId},
           'RUNNING', ${start.taskQueue}, ${start.startedAt.toISOString()}::timestamptz, ${json(start.args)}::jsonb,
-          ${start.argsDigest}, ${start.rerunOf}, ${start.rerunFrom})
+          ${start.argsDigest}, ${start.rerunOf}, ${start.rerunFrom}, ${rootId}::bigint)
         on conflict (type, name) do update set
           workflow_type = excluded.workflow_type, task_queue = excluded.task_queue, started_at = excluded.started_at,
-          args = excluded.args, args_digest = excluded.args_digest,
+          args = excluded.args, args_digest = excluded.args_digest, root_id = excluded.root_id,
           rerun_of = coalesce(excluded.rerun_of, contexts.rerun_of),
           rerun_from = coalesce(excluded.rerun_from, contexts.rerun_from),
-          status = case when contexts.status in ('COMPLETED', 'FAILED', 'CANCELED', 'CONTINUED_AS_NEW')
-            then contexts.status else excluded.status end
+          status = case when contexts.status <> 'RUNNING' then contexts.status else excluded.status end
         returning id
       ),
       linked as (

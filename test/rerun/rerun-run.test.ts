@@ -180,6 +180,7 @@ describe.each(DRIVERS)('rerun run on %s', (driver) => {
       args: [1],
       argsDigest: 'sha256:unused',
       parent: null,
+      root: null,
       rerunOf: null,
       rerunFrom: null,
     });

@@ -1,0 +1,1 @@
+ALTER TABLE "contexts" ADD COLUMN "root_id" bigint;
