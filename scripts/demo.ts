@@ -218,7 +218,7 @@ async function main(): Promise<void> {
     await printProvenance(store, await printRun(store, name));
     console.log(
       `\nLineage is in ${LINEAGE_DIR}/ (embedded PGlite), the ML files in ${DATA_DIR}/; run the demo again to add a run.\n` +
-        `Inspect more with openStore({ dir: '${LINEAGE_DIR}' }) and listRuns, getRunExecutions, upstreamOf (src/index.ts).`,
+        `Inspect more: npm run lineage -- show ${name.split('/')[0]}   |   npm run lineage -- trace <artifact-id>   |   npm run lineage -- ui`,
     );
   } finally {
     await store?.close();
