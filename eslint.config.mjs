@@ -131,4 +131,22 @@ export default defineConfig(
       'import-x/no-cycle': 'off',
     },
   },
+  {
+    // The web UI's ES modules run in the browser, served as they are (no bundler, no Node).
+    files: ['src/ui/public/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'history',
+          'Node',
+          'fetch',
+          'URLSearchParams',
+          'AbortController',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -1,6 +1,6 @@
-// Installs what tests and the demo need outside npm: the Temporal CLI (for the dev server) and the
-// PostgreSQL server binaries (for the throwaway test cluster). Idempotent and quick when done, because
-// it runs before every `npm test` and `npm run demo`.
+// Installs what tests and the demo need outside npm: the Temporal CLI (for the dev server), the
+// PostgreSQL server binaries (for the throwaway test cluster) and Chromium (for the web UI's browser
+// tests). Idempotent and quick when done, because it runs before every `npm test` and `npm run demo`.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
@@ -83,5 +83,24 @@ function ensurePostgresServer() {
   if (!postgresBinDir()) fail('installed postgresql but the server binaries are still missing');
 }
 
+// Debian's build: Playwright's own browser download cannot work on machines that reach only package registries.
+const CHROMIUM = '/usr/bin/chromium';
+
+function ensureChromium() {
+  if (process.env.CHROMIUM_PATH) return console.log(`setup: Chromium: using CHROMIUM_PATH`);
+  if (existsSync(CHROMIUM)) return console.log(`setup: Chromium: ${CHROMIUM}`);
+  if (process.getuid?.() !== 0 || !onPath('apt-get')) {
+    fail(
+      `Chromium not found at ${CHROMIUM} (the web UI tests drive it). Install it (Debian/Ubuntu: ` +
+        '`apt-get install chromium`) or set CHROMIUM_PATH to a Chromium or Chrome binary.',
+    );
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update'], { env });
+  run('apt-get', ['install', '-y', 'chromium'], { env });
+  if (!existsSync(CHROMIUM)) fail(`installed chromium but ${CHROMIUM} is still missing`);
+}
+
 ensureTemporalCli();
 ensurePostgresServer();
+ensureChromium();

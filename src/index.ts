@@ -29,6 +29,12 @@ export type { RunRow, ExecutionRow, ArtifactRow, EventArtifact, ExecutionWithArt
  */
 export { listRuns, RunQuerySchema } from './query/runs';
 export type { RunQuery, RunPage, RunSummary } from './query/runs';
+/** The key metrics of runs for a listing: each numeric Metrics field their own steps read or wrote, as a range. */
+export { runMetricSummaries } from './query/run-metrics';
+export type { MetricSummary } from './query/run-metrics';
+/** Every pipeline (workflow type) with recorded runs, most recently run first, with its run count. */
+export { listPipelines } from './query/pipelines';
+export type { PipelineSummary } from './query/pipelines';
 /** The artifact filter of {@link listRuns}: a field of an artifact's stored value compared with a constant. */
 export { ArtifactFilterSchema } from './query/artifact-filter';
 export type { ArtifactFilter } from './query/artifact-filter';
@@ -73,6 +79,15 @@ export type {
 export { upstreamOf } from './query/upstream';
 export type { UpstreamStep } from './query/upstream';
 /**
+ * "Which data and parameters produced this model?" in one answer: the datasets and the
+ * plain-value parameters upstream of an artifact (a view of {@link upstreamOf}).
+ *
+ * @example
+ * const { datasets, parameters } = await provenanceOf(store, model.id);
+ */
+export { provenanceOf } from './query/provenance';
+export type { Provenance, ProvenanceDataset, ProvenanceParameter } from './query/provenance';
+/**
  * What changed between two runs: steps, parameters, input data, code, outputs and metric deltas.
  *
  * @example
@@ -90,6 +105,24 @@ export type {
   CodeChange,
   MetricDelta,
 } from './query/diff';
+/**
+ * Two or more runs side by side: every parameter that differs in any of them and every Metrics
+ * field, one column per run ({@link diffRuns} of the first against each other one, pivoted).
+ *
+ * @example
+ * const { runs, metrics } = await compareRuns(store, ['iris-a', 'iris-b', 'iris-c']);
+ */
+export { compareRuns, CompareRunsSchema } from './query/compare';
+export type { RunComparison, ParameterRow, MetricRow } from './query/compare';
+/**
+ * The local web page and its read-only JSON API (what `lineage ui` serves), on an open store.
+ *
+ * @example
+ * const ui = await startUiServer({ store, port: 0 }); // 127.0.0.1 unless `host` says otherwise
+ * console.log(`open ${ui.url}`);
+ */
+export { startUiServer, DEFAULT_UI_PORT } from './ui/server';
+export type { UiServer, UiServerOptions } from './ui/server';
 /**
  * Graph renderings of a {@link LineageGraph}: Graphviz DOT and Mermaid.
  *

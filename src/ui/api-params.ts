@@ -6,8 +6,12 @@ import { RUN_STATUSES } from '../store/schema';
  * Text from a URL: bounded, and free of control characters — Postgres rejects NUL in text, and
  * nothing a person types into a filter needs the others.
  */
-// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-const Text = z.string().min(1).max(500).regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
+const Text = z
+  .string()
+  .min(1)
+  .max(500)
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters');
 
 /** A whole number in a query string, within bounds. */
 const whole = (min: number, max: number) =>
@@ -76,19 +80,21 @@ export const DiffParamsSchema = z.strictObject({ a: Text, b: Text });
 
 export const NoParamsSchema = z.strictObject({});
 
-/** Parameters that may repeat; every other one given twice is refused rather than half-read. */
-const REPEATABLE = new Set(['status', 'run']);
-
 /**
- * The query string as the object a schema validates: repeatable parameters as arrays, others
- * as strings. A bad or unknown parameter is a {@link LineageOptionsError} (a 400).
+ * The query string as the object a schema validates: the `repeatable` parameters as arrays,
+ * others as strings — one given twice is refused rather than half-read. A bad or unknown
+ * parameter is a {@link LineageOptionsError} (a 400).
  */
-export function parseParams<S extends z.ZodType>(schema: S, params: URLSearchParams): z.output<S> {
+export function parseParams<S extends z.ZodType>(
+  schema: S,
+  params: URLSearchParams,
+  repeatable: readonly string[] = [],
+): z.output<S> {
   const raw: Record<string, string | string[]> = {};
   const issues: string[] = [];
   for (const key of new Set(params.keys())) {
     const values = params.getAll(key);
-    if (REPEATABLE.has(key)) raw[key] = values;
+    if (repeatable.includes(key)) raw[key] = values;
     else if (values.length > 1) issues.push(`${key}: given ${values.length} times; give it once`);
     else raw[key] = values[0]!;
   }

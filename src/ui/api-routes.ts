@@ -70,7 +70,7 @@ const routes: Route[] = [
   {
     pattern: ['runs'],
     handler: async (store, _, params) => {
-      const p = parseParams(RunsParamsSchema, params);
+      const p = parseParams(RunsParamsSchema, params, ['status']);
       const { runs, nextCursor } = await listRuns(store, {
         limit: p.limit,
         ...(p.pipeline ? { workflowType: p.pipeline } : {}),
@@ -196,7 +196,8 @@ const routes: Route[] = [
   },
   {
     pattern: ['compare'],
-    handler: async (store, _, params) => compareRuns(store, parseParams(CompareParamsSchema, params).run),
+    handler: async (store, _, params) =>
+      compareRuns(store, parseParams(CompareParamsSchema, params, ['run']).run),
   },
   {
     pattern: ['diff'],

@@ -29,17 +29,22 @@ export const DEFAULT_UI_PORT = 4300;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
-// The page loads only its own scripts; uPlot sizes its elements through inline styles.
+// The page loads only its own scripts and styles; data is never HTML (see public/lib/dom.js).
 const PAGE_HEADERS = {
   'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-cache',
 };
 
-function send(res: ServerResponse, status: number, body: Buffer | string, headers: Record<string, string>): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: Buffer | string,
+  headers: Record<string, string>,
+): void {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   res.writeHead(status, { ...PAGE_HEADERS, ...headers, 'Content-Length': String(bytes.length) });
   res.end(bytes);
@@ -111,14 +116,22 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const loopbackOnly = LOOPBACK.has(host.toLowerCase());
   const server: Server = createServer((req, res) => {
     if (!hostAllowed(req, loopbackOnly)) {
-      return sendError(res, apiError(403, 'FORBIDDEN_HOST', 'This server answers only to its loopback address.'));
+      return sendError(
+        res,
+        apiError(403, 'FORBIDDEN_HOST', 'This server answers only to its loopback address.'),
+      );
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return sendError(
         res,
-        apiError(405, 'METHOD_NOT_ALLOWED', `${req.method ?? '?'} is not allowed: the lineage UI is read-only.`, {
-          allowed: ['GET', 'HEAD'],
-        }),
+        apiError(
+          405,
+          'METHOD_NOT_ALLOWED',
+          `${req.method ?? '?'} is not allowed: the lineage UI is read-only.`,
+          {
+            allowed: ['GET', 'HEAD'],
+          },
+        ),
         { Allow: 'GET, HEAD' },
       );
     }

@@ -46,13 +46,16 @@ export function registerUi(program: Command, ctx: CliContext): void {
           const server = await startUiServer({ store, host: options.host, port: options.port }).catch(
             (error: NodeJS.ErrnoException) => {
               if (error.code === 'EADDRINUSE')
-                throw new LineageError(`port ${options.port} is in use; pick another with --port (0: any free one)`);
+                throw new LineageError(
+                  `port ${options.port} is in use; pick another with --port (0: any free one)`,
+                );
               if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
                 throw new LineageError(`cannot listen on ${options.host}: not an address of this machine`);
               throw error;
             },
           );
-          if (out.json) out.data({ url: server.url, host: server.host, port: server.port, store: store.target });
+          if (out.json)
+            out.data({ url: server.url, host: server.host, port: server.port, store: store.target });
           else out.line(`Lineage UI on ${out.c.bold(server.url)}  (store ${store.target}; Ctrl+C to stop)`);
           if (!['127.0.0.1', '::1'].includes(server.host))
             out.note(`listening on ${server.host}: anyone who can reach this machine can read the store`);

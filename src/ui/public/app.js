@@ -8,7 +8,13 @@ import { compareView } from './views/compare.js';
 import { runView } from './views/run.js';
 import { runsView } from './views/runs.js';
 
-const VIEWS = { runs: runsView, run: runView, artifacts: artifactsView, artifact: artifactView, compare: compareView };
+const VIEWS = {
+  runs: runsView,
+  run: runView,
+  artifacts: artifactsView,
+  artifact: artifactView,
+  compare: compareView,
+};
 const NAV = { runs: 'runs', run: 'runs', artifacts: 'artifacts', artifact: 'artifacts', compare: 'compare' };
 
 const main = document.getElementById('main');
@@ -29,7 +35,13 @@ async function render() {
   main.dataset.view = route.view;
   main.removeAttribute('data-ready');
   if (!view) {
-    main.replaceChildren(errorBox(new Error(`There is no "${route.view}" page.`), h('p', {}, h('a', { href: '#/runs' }, 'Go to the runs'))));
+    main.replaceChildren(
+      errorBox(
+        new Error(`There is no "${route.view}" page.`),
+        h('p', {}, h('a', { href: '#/runs' }, 'Go to the runs')),
+      ),
+    );
+    main.dataset.ready = 'true';
     return;
   }
   try {

@@ -16,7 +16,10 @@ export async function api(path, params = {}, signal) {
     }
   }
   const qs = search.toString();
-  const response = await fetch(`/api/${path}${qs ? `?${qs}` : ''}`, { signal, headers: { Accept: 'application/json' } });
+  const response = await fetch(`/api/${path}${qs ? `?${qs}` : ''}`, {
+    signal,
+    headers: { Accept: 'application/json' },
+  });
   const body = await response.json().catch(() => null);
   if (!response.ok) throw new ApiError(response.status, body);
   return body;

@@ -12,7 +12,9 @@ const PALETTE = ['#2563eb', '#db2777', '#16a34a', '#ea580c', '#7c3aed', '#0891b2
  * @param rows `[{ label, values }]`, one line each; `values[i]` belongs to `runs[i]`
  */
 export function metricChart(container, runs, rows, field) {
-  const order = runs.map((run, i) => ({ i, run })).sort((a, b) => a.run.startedAt.localeCompare(b.run.startedAt));
+  const order = runs
+    .map((run, i) => ({ i, run }))
+    .sort((a, b) => a.run.startedAt.localeCompare(b.run.startedAt));
   const xs = order.map((_, n) => n);
   const data = [xs, ...rows.map((row) => order.map((o) => row.values[o.i] ?? null))];
   const tick = (n) => {
@@ -37,7 +39,12 @@ export function metricChart(container, runs, rows, field) {
         })),
       ],
       axes: [
-        { stroke: '#64748b', grid: { stroke: '#eef2f7' }, splits: () => xs, values: (_, splits) => splits.map(tick) },
+        {
+          stroke: '#64748b',
+          grid: { stroke: '#eef2f7' },
+          splits: () => xs,
+          values: (_, splits) => splits.map(tick),
+        },
         { stroke: '#64748b', grid: { stroke: '#eef2f7' }, size: 60 },
       ],
     },

@@ -2,37 +2,76 @@
 // digests; an artifact's URI, digest, value and users; a child run's summary.
 import { api } from './api.js';
 import { badge, errorBox, facts, h, loading, typeTag } from './dom.js';
-import { basename, formatBytes, formatDuration, formatTime, preview, prettyJson, shortRun } from './format.js';
+import {
+  basename,
+  formatBytes,
+  formatDuration,
+  formatTime,
+  preview,
+  prettyJson,
+  shortRun,
+} from './format.js';
 import { artifactHref, executionHref, runHref } from './route.js';
 
 function artifactLine(event, onPick) {
   const a = event.artifact;
-  const what = a.uri ? basename(a.uri) : a.inline ? preview(a.value, 60) : `(${formatBytes(a.sizeBytes)}, not inline)`;
+  const what = a.uri
+    ? basename(a.uri)
+    : a.inline
+      ? preview(a.value, 60)
+      : `(${formatBytes(a.sizeBytes)}, not inline)`;
   return h(
     'li',
     { class: 'io' },
     h('div', { class: 'io-head' }, h('code', { class: 'path' }, event.path), typeTag(a.type)),
-    h('button', { type: 'button', class: 'linkish', title: 'Show this artifact in the graph', onclick: () => onPick(`artifact:${a.id}`) }, what),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'linkish',
+        title: 'Show this artifact in the graph',
+        onclick: () => onPick(`artifact:${a.id}`),
+      },
+      what,
+    ),
     a.uri && h('div', { class: 'uri mono' }, a.uri),
-    h('div', { class: 'mono muted small' }, a.digest, ' · ', h('a', { href: artifactHref(a.id) }, `a${a.id} provenance →`)),
+    h(
+      'div',
+      { class: 'mono muted small' },
+      a.digest,
+      ' · ',
+      h('a', { href: artifactHref(a.id) }, `a${a.id} provenance →`),
+    ),
   );
 }
 
 function ioList(title, events, onPick) {
   return [
     h('h3', {}, `${title} (${events.length})`),
-    events.length === 0 ? h('p', { class: 'muted small' }, 'none recorded') : h('ul', { class: 'io-list' }, events.map((e) => artifactLine(e, onPick))),
+    events.length === 0
+      ? h('p', { class: 'muted small' }, 'none recorded')
+      : h(
+          'ul',
+          { class: 'io-list' },
+          events.map((e) => artifactLine(e, onPick)),
+        ),
   ];
 }
 
 async function executionDetails(id, options) {
   const { execution: e } = await api(`executions/${id}`, {}, options.signal);
-  const runLink = e.run === options.currentRun ? shortRun(e.run) : h('a', { href: runHref(e.run) }, shortRun(e.run));
+  const runLink =
+    e.run === options.currentRun ? shortRun(e.run) : h('a', { href: runHref(e.run) }, shortRun(e.run));
   return [
     h('div', { class: 'panel-head' }, h('h2', {}, e.activityType), badge(e.state)),
     h('p', { class: 'muted small' }, `execution e${e.id} · activity ${e.activityId} · attempt ${e.attempt}`),
     e.error &&
-      h('div', { class: 'error-box compact' }, h('strong', {}, e.error.type ?? 'Error'), h('p', {}, e.error.message ?? '')),
+      h(
+        'div',
+        { class: 'error-box compact' },
+        h('strong', {}, e.error.type ?? 'Error'),
+        h('p', {}, e.error.message ?? ''),
+      ),
     facts([
       ['Run', runLink],
       ['Started', formatTime(e.startedAt)],
@@ -41,7 +80,10 @@ async function executionDetails(id, options) {
       ['Task queue', e.taskQueue],
       ['Worker', e.workerIdentity],
       ['Build id', e.buildId],
-      ['Cached from', e.cachedFrom && h('a', { href: executionHref(e.run, e.cachedFrom) }, `e${e.cachedFrom}`)],
+      [
+        'Cached from',
+        e.cachedFrom && h('a', { href: executionHref(e.run, e.cachedFrom) }, `e${e.cachedFrom}`),
+      ],
       ['Rerun of', e.rerunOf && `e${e.rerunOf}`],
       ['Input digest', h('span', { class: 'mono' }, e.inputDigest)],
       ['Output digest', e.outputDigest && h('span', { class: 'mono' }, e.outputDigest)],
@@ -52,11 +94,36 @@ async function executionDetails(id, options) {
 }
 
 async function artifactDetails(id, options) {
-  const { artifact: a, producerCount, consumerCount, producers, consumers } = await api(`artifacts/${id}`, {}, options.signal);
+  const {
+    artifact: a,
+    producerCount,
+    consumerCount,
+    producers,
+    consumers,
+  } = await api(`artifacts/${id}`, {}, options.signal);
   const users = (list) =>
-    h('ul', { class: 'plain' }, list.slice(0, 8).map((e) => h('li', {}, h('a', { href: executionHref(e.run, e.id) }, `${e.activityType} e${e.id}`), ' ', badge(e.state))));
+    h(
+      'ul',
+      { class: 'plain' },
+      list
+        .slice(0, 8)
+        .map((e) =>
+          h(
+            'li',
+            {},
+            h('a', { href: executionHref(e.run, e.id) }, `${e.activityType} e${e.id}`),
+            ' ',
+            badge(e.state),
+          ),
+        ),
+    );
   return [
-    h('div', { class: 'panel-head' }, h('h2', {}, a.uri ? basename(a.uri) : `${a.type} a${a.id}`), typeTag(a.type)),
+    h(
+      'div',
+      { class: 'panel-head' },
+      h('h2', {}, a.uri ? basename(a.uri) : `${a.type} a${a.id}`),
+      typeTag(a.type),
+    ),
     facts([
       ['URI', a.uri && h('span', { class: 'mono' }, a.uri)],
       ['Digest', h('span', { class: 'mono' }, a.digest)],
@@ -65,11 +132,18 @@ async function artifactDetails(id, options) {
       ['Written by', `${producerCount} execution${producerCount === 1 ? '' : 's'}`],
       ['Read by', `${consumerCount} execution${consumerCount === 1 ? '' : 's'}`],
     ]),
-    a.id !== options.currentArtifact && h('p', {}, h('a', { class: 'button', href: artifactHref(a.id) }, 'Open provenance →')),
+    a.id !== options.currentArtifact &&
+      h('p', {}, h('a', { class: 'button', href: artifactHref(a.id) }, 'Open provenance →')),
     producers.length > 0 && [h('h3', {}, 'Written by'), users(producers)],
     consumers.length > 0 && [h('h3', {}, 'Read by'), users(consumers)],
     h('h3', {}, 'Value'),
-    a.inline ? h('pre', { class: 'value' }, prettyJson(a.value)) : h('p', { class: 'muted small' }, `Not stored inline (${formatBytes(a.sizeBytes)}); only its digest is recorded.`),
+    a.inline
+      ? h('pre', { class: 'value' }, prettyJson(a.value))
+      : h(
+          'p',
+          { class: 'muted small' },
+          `Not stored inline (${formatBytes(a.sizeBytes)}); only its digest is recorded.`,
+        ),
   ];
 }
 
@@ -88,7 +162,11 @@ function childDetails(node, options) {
     h(
       'p',
       { class: 'actions' },
-      h('button', { type: 'button', class: 'button', onclick: () => options.onToggle(node.path) }, node.kind === 'child' ? 'Expand here' : 'Collapse'),
+      h(
+        'button',
+        { type: 'button', class: 'button', onclick: () => options.onToggle(node.path) },
+        node.kind === 'child' ? 'Expand here' : 'Collapse',
+      ),
       run && h('a', { class: 'button secondary', href: runHref(run.name) }, 'Open run →'),
     ),
   ];
@@ -101,7 +179,16 @@ function childDetails(node, options) {
 export async function showDetails(panel, node, options) {
   if (!node) {
     panel.replaceChildren(
-      h('div', { class: 'panel-hint' }, h('h2', {}, 'Details'), h('p', {}, 'Click a step or an artifact to see its inputs, outputs, timings, error, digests and URIs.')),
+      h(
+        'div',
+        { class: 'panel-hint' },
+        h('h2', {}, 'Details'),
+        h(
+          'p',
+          {},
+          'Click a step or an artifact to see its inputs, outputs, timings, error, digests and URIs.',
+        ),
+      ),
     );
     return;
   }
@@ -110,9 +197,12 @@ export async function showDetails(panel, node, options) {
     return;
   }
   const id = node.data.id;
-  panel.replaceChildren(loading(node.kind === 'execution' ? `Loading execution e${id}…` : `Loading artifact a${id}…`));
+  panel.replaceChildren(
+    loading(node.kind === 'execution' ? `Loading execution e${id}…` : `Loading artifact a${id}…`),
+  );
   try {
-    const parts = node.kind === 'execution' ? await executionDetails(id, options) : await artifactDetails(id, options);
+    const parts =
+      node.kind === 'execution' ? await executionDetails(id, options) : await artifactDetails(id, options);
     panel.replaceChildren(...parts.flat(Infinity).filter(Boolean));
   } catch (error) {
     if (error.name === 'AbortError') return;

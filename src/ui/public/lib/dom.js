@@ -51,7 +51,12 @@ export function emptyState(title, ...body) {
 
 /** A loading line. */
 export function loading(text) {
-  return h('p', { class: 'loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
+  return h(
+    'p',
+    { class: 'loading', role: 'status' },
+    h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+    text,
+  );
 }
 
 /** An error box for a failed API call, with the server's typed details. */
@@ -63,7 +68,13 @@ export function errorBox(error, ...actions) {
     { class: 'error-box', role: 'alert' },
     h('strong', {}, error?.body?.error?.code === 'NOT_FOUND' ? 'Not found' : 'Something went wrong'),
     h('p', {}, error?.message ?? String(error)),
-    suggestions.length > 0 && h('p', {}, 'Did you mean: ', suggestions.map((x, i) => [i ? ', ' : '', h('code', {}, x)])),
+    suggestions.length > 0 &&
+      h(
+        'p',
+        {},
+        'Did you mean: ',
+        suggestions.map((x, i) => [i ? ', ' : '', h('code', {}, x)]),
+      ),
     ...actions,
   );
 }
@@ -73,6 +84,8 @@ export function facts(pairs) {
   return h(
     'dl',
     { class: 'facts' },
-    pairs.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+    pairs
+      .filter(([, v]) => v !== null && v !== undefined && v !== '')
+      .map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
   );
 }

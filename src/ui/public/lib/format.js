@@ -34,10 +34,13 @@ export function formatNumber(n) {
   return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(4)));
 }
 
-/** `iris-training/01a2188a` for `iris-training/01a2188a-cc14-…`. */
+/**
+ * `iris-training/01a2188a-cc14` for `iris-training/01a2188a-cc14-…`, as the CLI prints it: run ids
+ * are UUIDv7, whose first 8 digits are the same for runs started minutes apart.
+ */
 export function shortRun(name) {
   const slash = name.lastIndexOf('/');
-  return slash < 0 ? name : `${name.slice(0, slash)}/${name.slice(slash + 1, slash + 9)}`;
+  return slash < 0 ? name : `${name.slice(0, slash)}/${name.slice(slash + 1, slash + 14)}`;
 }
 
 /** The first 12 hex digits of a `sha256:` digest. */

@@ -85,7 +85,12 @@ export function buildGraphModel(graph, { family = [], expanded = 'all' } = {}) {
       placeOf.set(key, place);
     } else {
       if (path !== '') addCluster(path);
-      nodes.set(node.key, { key: node.key, kind: 'execution', data: node, parent: path === '' ? null : clusterKey(path) });
+      nodes.set(node.key, {
+        key: node.key,
+        kind: 'execution',
+        data: node,
+        parent: path === '' ? null : clusterKey(path),
+      });
       visibleKey.set(node.key, node.key);
       placeOf.set(node.key, path);
     }
@@ -105,7 +110,12 @@ export function buildGraphModel(graph, { family = [], expanded = 'all' } = {}) {
     // Made and used only inside one collapsed child run: it is part of what collapsing hides.
     if (around.length === 1 && around[0].startsWith('child:')) continue;
     const place = around.length === 0 ? '' : around.map((k) => placeOf.get(k) ?? '').reduce(commonPath);
-    nodes.set(node.key, { key: node.key, kind: 'artifact', data: node, parent: place === '' ? null : clusterKey(place) });
+    nodes.set(node.key, {
+      key: node.key,
+      kind: 'artifact',
+      data: node,
+      parent: place === '' ? null : clusterKey(place),
+    });
     visibleKey.set(node.key, node.key);
   }
 
@@ -129,7 +139,12 @@ export function buildGraphModel(graph, { family = [], expanded = 'all' } = {}) {
     list.sort((a, b) => a.data.attempt - b.data.attempt);
     for (let i = 1; i < list.length; i++) {
       const [from, to] = [list[i - 1].key, list[i].key];
-      edges.set(`${from}|${to}`, { from, to, kind: 'retry', paths: [`retry: attempt ${list[i].data.attempt}`] });
+      edges.set(`${from}|${to}`, {
+        from,
+        to,
+        kind: 'retry',
+        paths: [`retry: attempt ${list[i].data.attempt}`],
+      });
     }
   }
   return { nodes, edges: [...edges.values()], clusters };

@@ -44,9 +44,6 @@ export function replace(url) {
   if (location.hash !== url) history.replaceState(history.state, '', url);
 }
 
-/** The params of a route as a plain object (repeatable keys as arrays). */
-export function paramsObject(params, repeatable = []) {
-  const out = {};
-  for (const key of new Set(params.keys())) out[key] = repeatable.includes(key) ? params.getAll(key) : params.get(key);
-  return out;
-}
+/** The page size a URL asks for, within what the API allows. */
+export const pageSize = (params, fallback) =>
+  Math.min(2000, Math.max(1, Number(params.get('limit')) || fallback));

@@ -11,7 +11,11 @@ export function metricChips(metrics, max = 4) {
     metrics.slice(0, max).map((m) =>
       h(
         'span',
-        { class: 'chip', title: m.count > 1 ? `${m.count} Metrics artifacts` : 'one Metrics artifact', dataset: { field: m.field } },
+        {
+          class: 'chip',
+          title: m.count > 1 ? `${m.count} Metrics artifacts` : 'one Metrics artifact',
+          dataset: { field: m.field },
+        },
         h('span', { class: 'chip-key' }, m.field),
         ' ',
         m.min === m.max ? formatNumber(m.min) : `${formatNumber(m.min)}–${formatNumber(m.max)}`,
@@ -34,11 +38,19 @@ export function runHeader(detail) {
       { class: 'crumbs', 'aria-label': 'Breadcrumb' },
       h('a', { href: '#/runs' }, 'Runs'),
       ' › ',
-      run.workflowType ? h('a', { href: href('runs', null, { pipeline: run.workflowType }) }, run.workflowType) : 'run',
+      run.workflowType
+        ? h('a', { href: href('runs', null, { pipeline: run.workflowType }) }, run.workflowType)
+        : 'run',
       ' › ',
       h('span', {}, workflowId),
     ),
-    h('div', { class: 'title-row' }, h('h1', {}, workflowId), badge(run.status), h('code', { class: 'muted run-id', title: 'run id' }, run.runId)),
+    h(
+      'div',
+      { class: 'title-row' },
+      h('h1', {}, workflowId),
+      badge(run.status),
+      h('code', { class: 'muted run-id', title: 'run id' }, run.runId),
+    ),
     h(
       'div',
       { class: 'head-grid' },
@@ -49,16 +61,34 @@ export function runHeader(detail) {
         ['Task queue', run.taskQueue],
         ['Parent run', run.parentRun && h('a', { href: runHref(run.parentRun) }, shortRun(run.parentRun))],
         ['Rerun of', detail.rerunOf && h('a', { href: runHref(detail.rerunOf) }, shortRun(detail.rerunOf))],
-        ['Child runs', children.length > 0 && children.map((c, i) => [i ? ', ' : '', h('a', { href: runHref(c.run.name) }, c.path)])],
+        [
+          'Child runs',
+          children.length > 0 &&
+            children.map((c, i) => [i ? ', ' : '', h('a', { href: runHref(c.run.name) }, c.path)]),
+        ],
         ['Key metrics', detail.metrics.length > 0 && metricChips(detail.metrics, 6)],
       ]),
       h(
         'div',
         { class: 'head-actions' },
-        run.workflowType && h('a', { class: 'button secondary', href: href('compare', null, { pipeline: run.workflowType, run: run.name }) }, 'Compare with other runs →'),
+        run.workflowType &&
+          h(
+            'a',
+            {
+              class: 'button secondary',
+              href: href('compare', null, { pipeline: run.workflowType, run: run.name }),
+            },
+            'Compare with other runs →',
+          ),
       ),
     ),
-    detail.error && h('div', { class: 'error-box compact' }, h('strong', {}, 'The run failed'), h('p', {}, detail.error)),
-    h('details', { class: 'args' }, h('summary', {}, 'Workflow arguments'), h('pre', { class: 'value' }, prettyJson(detail.args))),
+    detail.error &&
+      h('div', { class: 'error-box compact' }, h('strong', {}, 'The run failed'), h('p', {}, detail.error)),
+    h(
+      'details',
+      { class: 'args' },
+      h('summary', {}, 'Workflow arguments'),
+      h('pre', { class: 'value' }, prettyJson(detail.args)),
+    ),
   );
 }

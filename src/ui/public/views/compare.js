@@ -1,10 +1,9 @@
 import { api } from '../lib/api.js';
 import { metricChart } from '../lib/chart.js';
+import { metricsTable, otherDifferences, parametersTable } from '../lib/compare-tables.js';
 import { badge, emptyState, h, loading } from '../lib/dom.js';
-import { formatDuration, formatNumber, formatTime, preview, shortRun } from '../lib/format.js';
-import { href, navigate, replace, runHref } from '../lib/route.js';
-
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+import { formatTime } from '../lib/format.js';
+import { href, navigate, replace } from '../lib/route.js';
 
 function picker(pipelines, pipeline, candidates, chosen) {
   const picked = new Set(chosen);
@@ -14,73 +13,92 @@ function picker(pipelines, pipeline, candidates, chosen) {
     button.disabled = picked.size < 2;
   };
   update();
-  const latest = (n) => () => navigate(href('compare', null, { pipeline, run: candidates.slice(0, n).reverse().map((r) => r.name) }));
+  const latest = (n) => () =>
+    navigate(
+      href('compare', null, {
+        pipeline,
+        run: candidates
+          .slice(0, n)
+          .reverse()
+          .map((r) => r.name),
+      }),
+    );
   // Oldest first: the first run is the baseline the others are compared with.
   const at = (name) => candidates.findIndex((r) => r.name === name);
   const byStart = (names) => [...names].sort((a, b) => at(b) - at(a));
-  return h('form', { class: 'card picker', onsubmit: (event) => { event.preventDefault(); navigate(href('compare', null, { pipeline, run: byStart([...picked]) })); } },
-    h('div', { class: 'picker-head' },
-      h('label', {}, 'Pipeline ', h('select', { 'aria-label': 'Pipeline', onchange: (event) => navigate(href('compare', null, { pipeline: event.target.value })) },
-        pipelines.map((p) => h('option', { value: p.name, selected: p.name === pipeline }, `${p.name} (${p.runs})`)))),
+  return h(
+    'form',
+    {
+      class: 'card picker',
+      onsubmit: (event) => {
+        event.preventDefault();
+        navigate(href('compare', null, { pipeline, run: byStart([...picked]) }));
+      },
+    },
+    h(
+      'div',
+      { class: 'picker-head' },
+      h(
+        'label',
+        {},
+        'Pipeline ',
+        h(
+          'select',
+          {
+            'aria-label': 'Pipeline',
+            onchange: (event) => navigate(href('compare', null, { pipeline: event.target.value })),
+          },
+          pipelines.map((p) =>
+            h('option', { value: p.name, selected: p.name === pipeline }, `${p.name} (${p.runs})`),
+          ),
+        ),
+      ),
       h('span', { class: 'grow' }),
-      candidates.length >= 2 && h('button', { type: 'button', class: 'button secondary small', onclick: latest(2) }, 'Latest 2'),
-      candidates.length >= 3 && h('button', { type: 'button', class: 'button secondary small', onclick: latest(Math.min(10, candidates.length)) }, `Latest ${Math.min(10, candidates.length)}`),
-      button),
-    candidates.length === 0 ? h('p', { class: 'muted' }, 'This pipeline has no runs yet.') :
-      h('ul', { class: 'pick-list' }, candidates.map((run) =>
-        h('li', {}, h('label', {},
-          h('input', { type: 'checkbox', value: run.name, checked: picked.has(run.name), onchange: (event) => { event.target.checked ? picked.add(run.name) : picked.delete(run.name); update(); } }),
-          h('span', { class: 'pick-name' }, run.workflowId), badge(run.status),
-          h('span', { class: 'muted small' }, formatTime(run.startedAt)),
-          h('span', { class: 'muted small mono' }, (run.runId ?? '').slice(0, 8)))))),
+      candidates.length >= 2 &&
+        h('button', { type: 'button', class: 'button secondary small', onclick: latest(2) }, 'Latest 2'),
+      candidates.length >= 3 &&
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'button secondary small',
+            onclick: latest(Math.min(10, candidates.length)),
+          },
+          `Latest ${Math.min(10, candidates.length)}`,
+        ),
+      button,
+    ),
+    candidates.length === 0
+      ? h('p', { class: 'muted' }, 'This pipeline has no runs yet.')
+      : h(
+          'ul',
+          { class: 'pick-list' },
+          candidates.map((run) =>
+            h(
+              'li',
+              {},
+              h(
+                'label',
+                {},
+                h('input', {
+                  type: 'checkbox',
+                  value: run.name,
+                  checked: picked.has(run.name),
+                  onchange: (event) => {
+                    if (event.target.checked) picked.add(run.name);
+                    else picked.delete(run.name);
+                    update();
+                  },
+                }),
+                h('span', { class: 'pick-name' }, run.workflowId),
+                badge(run.status),
+                h('span', { class: 'muted small' }, formatTime(run.startedAt)),
+                h('span', { class: 'muted small mono' }, (run.runId ?? '').slice(0, 13)),
+              ),
+            ),
+          ),
+        ),
   );
-}
-
-function runColumns(runs) {
-  return runs.map((run, i) =>
-    h('th', { class: 'run-col', dataset: { run: run.name } },
-      h('a', { href: runHref(run.name) }, shortRun(run.name)), ' ', badge(run.status),
-      h('div', { class: 'muted small' }, `${formatTime(run.startedAt)} · ${formatDuration(run.durationMs)}`),
-      i === 0 && h('div', { class: 'small base' }, 'baseline')));
-}
-
-function parametersTable(cmp) {
-  if (cmp.parameters.length === 0) return h('p', { class: 'muted' }, 'Every parameter is the same in these runs.');
-  return h('table', { class: 'table compare params' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Step'), h('th', {}, 'Parameter'), runColumns(cmp.runs))),
-    h('tbody', {}, cmp.parameters.map((row) =>
-      h('tr', {}, h('td', {}, row.step), h('td', { class: 'mono' }, row.path),
-        row.values.map((v, i) => h('td', { class: `mono${i > 0 && !same(v, row.values[0]) ? ' changed' : ''}` }, v === null || v === undefined ? '—' : preview(v, 40)))))));
-}
-
-function metricsTable(cmp) {
-  if (cmp.metrics.length === 0) return h('p', { class: 'muted' }, 'These runs wrote no Metrics artifacts.');
-  return h('table', { class: 'table compare metrics' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Step'), h('th', {}, 'Metric'), runColumns(cmp.runs))),
-    h('tbody', {}, cmp.metrics.map((row) =>
-      h('tr', { dataset: { step: row.step, field: row.field } }, h('td', {}, row.step), h('td', {}, h('strong', {}, row.field)),
-        row.values.map((v, i) => {
-          const base = row.values[0];
-          const delta = i > 0 && v !== null && base !== null ? v - base : null;
-          return h('td', { class: 'num', dataset: { value: v === null ? '' : String(v) } }, formatNumber(v),
-            delta !== null && delta !== 0 && h('span', { class: `delta ${delta > 0 ? 'up' : 'down'}` }, `${delta > 0 ? '▲' : '▼'} ${formatNumber(Math.abs(delta))}`));
-        })))));
-}
-
-function otherDifferences(cmp) {
-  return cmp.diffs.map((diff) => {
-    const counts = [['steps', diff.steps], ['inputs', diff.inputs], ['outputs', diff.outputs], ['code', diff.code]];
-    const total = counts.reduce((n, [, list]) => n + list.length, 0);
-    const ref = (x) => (x ? `${x.type} ${x.label}` : '—');
-    return h('details', { class: 'diff-block' },
-      h('summary', {}, `${shortRun(diff.b.name)} vs baseline: `, total === 0 ? 'same steps, inputs, outputs and code' : counts.filter(([, l]) => l.length).map(([k, l]) => `${l.length} ${k}`).join(' · ')),
-      diff.steps.length > 0 && h('ul', { class: 'plain' }, diff.steps.map((s) => h('li', {}, `${s.step}: ${s.change}`, s.a && ` (was ${s.a.state} in ${s.a.attempts})`, s.b && ` (now ${s.b.state} in ${s.b.attempts})`))),
-      [...diff.inputs.map((x) => ['input', x]), ...diff.outputs.map((x) => ['output', x])].length > 0 &&
-        h('table', { class: 'table compact' }, h('tbody', {}, [...diff.inputs.map((x) => ['input', x]), ...diff.outputs.map((x) => ['output', x])].map(([side, x]) =>
-          h('tr', {}, h('td', {}, side), h('td', {}, x.step), h('td', { class: 'mono' }, x.path), h('td', {}, x.change), h('td', {}, ref(x.a)), h('td', {}, ref(x.b)))))),
-      diff.code.length > 0 && h('ul', { class: 'plain' }, diff.code.map((c) => h('li', {}, `${c.what}: ${c.a.join(', ') || '—'} → ${c.b.join(', ') || '—'}`))),
-    );
-  });
 }
 
 /** `#/compare?pipeline=&run=a&run=b&metric=accuracy`: runs side by side, and a metric over time. */
@@ -88,9 +106,25 @@ export async function compareView(root, route, { signal }) {
   const chosen = [...new Set(route.params.getAll('run'))];
   root.replaceChildren(loading('Loading runs to compare…'));
   const { pipelines } = await api('pipelines', {}, signal);
-  const head = h('header', { class: 'page-head' }, h('div', { class: 'title-row' }, h('h1', {}, 'Compare runs'), h('span', { class: 'muted' }, 'parameters and metrics side by side')));
+  const head = h(
+    'header',
+    { class: 'page-head' },
+    h(
+      'div',
+      { class: 'title-row' },
+      h('h1', {}, 'Compare runs'),
+      h('span', { class: 'muted' }, 'parameters and metrics side by side'),
+    ),
+  );
   if (pipelines.length === 0) {
-    root.replaceChildren(head, emptyState('Nothing to compare yet', ['Record two runs of a pipeline (', h('code', {}, 'npm run demo'), ' twice), then come back.']));
+    root.replaceChildren(
+      head,
+      emptyState('Nothing to compare yet', [
+        'Record two runs of a pipeline (',
+        h('code', {}, 'npm run demo'),
+        ' twice), then come back.',
+      ]),
+    );
     return;
   }
   let pipeline = route.params.get('pipeline');
@@ -103,7 +137,14 @@ export async function compareView(root, route, { signal }) {
   const { runs: candidates } = await api('runs', { pipeline, limit: 50 }, signal);
   const form = picker(pipelines, pipeline, candidates, cmp ? cmp.runs.map((r) => r.name) : chosen);
   if (!cmp) {
-    root.replaceChildren(head, form, emptyState('Pick two or more runs', `Tick runs of ${pipeline} above and press Compare, or take the latest few.`));
+    root.replaceChildren(
+      head,
+      form,
+      emptyState(
+        'Pick two or more runs',
+        `Tick runs of ${pipeline} above and press Compare, or take the latest few.`,
+      ),
+    );
     return;
   }
   const fields = [...new Set(cmp.metrics.map((m) => m.field))];
@@ -115,17 +156,48 @@ export async function compareView(root, route, { signal }) {
     form,
     h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Metrics'), metricsTable(cmp)),
     fields.length > 0 &&
-      h('section', { class: 'card' },
-        h('div', { class: 'card-title-row' }, h('h2', { class: 'card-title' }, 'Metric over time'),
-          h('label', {}, 'Metric ', h('select', { 'aria-label': 'Metric', onchange: (e) => navigate(href('compare', null, { pipeline, run: chosen, metric: e.target.value })) },
-            fields.map((f) => h('option', { value: f, selected: f === field }, f))))),
-        chartBox),
-    h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Parameters that differ'), parametersTable(cmp)),
-    h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Other differences'), otherDifferences(cmp)),
+      h(
+        'section',
+        { class: 'card' },
+        h(
+          'div',
+          { class: 'card-title-row' },
+          h('h2', { class: 'card-title' }, 'Metric over time'),
+          h(
+            'label',
+            {},
+            'Metric ',
+            h(
+              'select',
+              {
+                'aria-label': 'Metric',
+                onchange: (e) =>
+                  navigate(href('compare', null, { pipeline, run: chosen, metric: e.target.value })),
+              },
+              fields.map((f) => h('option', { value: f, selected: f === field }, f)),
+            ),
+          ),
+        ),
+        chartBox,
+      ),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', { class: 'card-title' }, 'Parameters that differ'),
+      parametersTable(cmp),
+    ),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', { class: 'card-title' }, 'Other differences'),
+      otherDifferences(cmp),
+    ),
   );
   replace(href('compare', null, { pipeline, run: chosen, metric: route.params.get('metric') }));
   if (fields.length > 0) {
-    const rows = cmp.metrics.filter((m) => m.field === field).map((m) => ({ label: m.path === 'result' ? m.step : `${m.step} ${m.path}`, values: m.values }));
+    const rows = cmp.metrics
+      .filter((m) => m.field === field)
+      .map((m) => ({ label: m.path === 'result' ? m.step : `${m.step} ${m.path}`, values: m.values }));
     metricChart(chartBox, cmp.runs, rows, field);
   }
 }

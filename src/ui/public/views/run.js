@@ -3,12 +3,12 @@ import { showDetails } from '../lib/details.js';
 import { badge, h, loading } from '../lib/dom.js';
 import { formatDuration, formatTime } from '../lib/format.js';
 import { buildGraphModel, mergePages } from '../lib/graph-model.js';
-import { graphPanel, wireZoom } from '../lib/graph-panel.js';
+import { graphPanel, panHint, wireZoom } from '../lib/graph-panel.js';
 import { drawGraph } from '../lib/graph-view.js';
 import { runHeader } from '../lib/run-header.js';
-import { replace, runHref } from '../lib/route.js';
+import { pageSize, replace, runHref } from '../lib/route.js';
 
-/** Nodes per page of the run's graph; "Show more" loads the next page. */
+/** Nodes per page of the run's graph (`?limit=` changes it); "Show more" loads the next page. */
 const PAGE = 200;
 
 /** `#/run/<name>?expand=<child path>&node=<key>`: a run's DAG of attempts and artifacts. */
@@ -16,7 +16,8 @@ export async function runView(root, route, { signal }) {
   root.replaceChildren(loading(`Loading run ${route.arg}…`));
   const detail = await api(`runs/${seg(route.arg)}`, {}, signal);
   const name = detail.run.name;
-  const pages = [await api(`runs/${seg(name)}/graph`, { maxNodes: PAGE }, signal)];
+  const limit = pageSize(route.params, PAGE);
+  const pages = [await api(`runs/${seg(name)}/graph`, { maxNodes: limit }, signal)];
   const expandParams = route.params.getAll('expand');
   let expanded = expandParams.includes('all') ? 'all' : new Set(expandParams);
   let selected = route.params.get('node');
@@ -30,14 +31,36 @@ export async function runView(root, route, { signal }) {
   root.replaceChildren(
     runHeader(detail),
     panel.root,
-    h('section', { class: 'card' }, h('h2', { class: 'card-title' }, 'Steps'), h('table', { class: 'table steps' },
-      h('thead', {}, h('tr', {}, ['Step', 'Child run', 'Attempt', 'State', 'Started', 'Duration'].map((c) => h('th', {}, c)))),
-      stepsBody)),
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', { class: 'card-title' }, 'Steps'),
+      h(
+        'table',
+        { class: 'table steps' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Step', 'Child run', 'Attempt', 'State', 'Started', 'Duration'].map((c) => h('th', {}, c)),
+          ),
+        ),
+        stepsBody,
+      ),
+    ),
   );
 
   const pathOf = (runName) => detail.family.find((f) => f.run.name === runName)?.path ?? '';
   const saveUrl = () =>
-    replace(runHref(name, { expand: expanded === 'all' ? 'all' : [...expanded], node: selected }));
+    replace(
+      runHref(name, {
+        expand: expanded === 'all' ? 'all' : [...expanded],
+        node: selected,
+        limit: limit === PAGE ? null : limit,
+      }),
+    );
   const nodeFor = (key) => {
     if (key?.startsWith('child:') && !model.nodes.has(key)) {
       const path = key.slice('child:'.length);
@@ -59,17 +82,25 @@ export async function runView(root, route, { signal }) {
     selected = key;
     drawn.select(key);
     saveUrl();
-    void showDetails(panel.side, nodeFor(key), { signal, currentRun: name, onPick: select, onToggle: toggle });
+    void showDetails(panel.side, nodeFor(key), {
+      signal,
+      currentRun: name,
+      onPick: select,
+      onToggle: toggle,
+    });
   };
   const toggle = (path) => {
     if (expanded === 'all') expanded = new Set(detail.family.map((f) => f.path));
-    if (expanded.has(path)) for (const p of [...expanded]) (p === path || p.startsWith(`${path}/`)) && expanded.delete(p);
-    else expanded.add(path);
-    redraw(model.nodes.has(selected) || selected?.startsWith('child:') ? selected : `child:${path}`);
+    if (expanded.has(path)) {
+      for (const p of [...expanded]) if (p === path || p.startsWith(`${path}/`)) expanded.delete(p);
+    } else expanded.add(path);
+    // Collapsing hides what was selected inside: the child run itself is selected instead.
+    redraw(selected, { reveal: false, fallback: `child:${path}` });
   };
+  const allOpen = () => expanded === 'all' || detail.family.every((f) => expanded.has(f.path));
   expandAll.onclick = () => {
-    expanded = 'all';
-    redraw(selected);
+    expanded = allOpen() ? new Set() : 'all';
+    redraw(selected, { reveal: false });
   };
 
   function renderSteps() {
@@ -78,7 +109,16 @@ export async function runView(root, route, { signal }) {
       .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id - b.id);
     stepsBody.replaceChildren(
       ...executions.map((e) =>
-        h('tr', { class: 'clickable', dataset: { key: e.key, state: e.state }, onclick: () => select(e.key) },
+        h(
+          'tr',
+          {
+            class: 'clickable',
+            dataset: { key: e.key, state: e.state },
+            onclick: () => {
+              select(e.key);
+              drawn.reveal(e.key);
+            },
+          },
           h('td', {}, h('button', { type: 'button', class: 'linkish' }, e.activityType)),
           h('td', { class: 'muted' }, pathOf(e.run) || '—'),
           h('td', { class: 'num' }, String(e.attempt)),
@@ -95,26 +135,43 @@ export async function runView(root, route, { signal }) {
     const counts = { execution: 0, artifact: 0 };
     for (const n of merged.nodes) counts[n.kind] += 1;
     const summary = `${counts.execution} attempts · ${counts.artifact} artifacts loaded`;
-    if (!last.nextCursor) return panel.footer.replaceChildren(h('span', { class: 'muted' }, summary));
-    const more = h('button', { type: 'button', class: 'button small' }, `Show ${PAGE} more nodes`);
+    const hint = panHint(drawn);
+    if (!last.nextCursor)
+      return panel.footer.replaceChildren(
+        h('span', { class: 'muted' }, summary),
+        h('span', { class: 'grow' }),
+        hint ?? '',
+      );
+    const more = h('button', { type: 'button', class: 'button small' }, `Show ${limit} more nodes`);
     more.onclick = async () => {
       more.disabled = true;
       more.textContent = 'Loading…';
-      pages.push(await api(`runs/${seg(name)}/graph`, { maxNodes: PAGE, cursor: last.nextCursor }, signal));
+      pages.push(await api(`runs/${seg(name)}/graph`, { maxNodes: limit, cursor: last.nextCursor }, signal));
       redraw(selected);
     };
-    panel.footer.replaceChildren(h('span', { class: 'muted' }, `${summary} — the run has more.`), more);
+    panel.footer.replaceChildren(
+      h('span', { class: 'muted' }, `${summary} — the run has more.`),
+      more,
+      h('span', { class: 'grow' }),
+      hint ?? '',
+    );
   }
 
-  function redraw(key) {
+  /** Draws the graph again; `reveal` opens child runs to show `key`, else `fallback` is selected. */
+  function redraw(key, { reveal: open = true, fallback = null } = {}) {
     merged = mergePages(pages);
     model = buildGraphModel(merged, { family: detail.family, expanded });
-    if (key && !model.nodes.has(key) && !key.startsWith('child:') && reveal(key)) model = buildGraphModel(merged, { family: detail.family, expanded });
+    if (open && key && !model.nodes.has(key) && !key.startsWith('child:') && reveal(key))
+      model = buildGraphModel(merged, { family: detail.family, expanded });
     drawn = drawGraph(panel.canvas, model, { selected: null, onSelect: select, onToggle: toggle });
+    expandAll.textContent = allOpen() ? 'Collapse child runs' : 'Expand all child runs';
     wireZoom(panel, drawn);
     renderSteps();
     renderFooter();
-    const shown = key && (model.nodes.has(key) || key.startsWith('child:')) ? key : null;
+    const visible = (k) =>
+      k &&
+      (model.nodes.has(k) || (k.startsWith('child:') && detail.family.some((f) => `child:${f.path}` === k)));
+    const shown = visible(key) ? key : visible(fallback) ? fallback : null;
     select(shown);
     if (shown) drawn.reveal(shown);
   }
@@ -122,7 +179,16 @@ export async function runView(root, route, { signal }) {
   if (pages[0].nodes.length === 0) {
     void showDetails(panel.side, null, {});
     panel.canvas.replaceChildren(
-      h('div', { class: 'empty inset' }, h('h2', {}, 'No activity attempts recorded for this run'), h('p', {}, 'Its workflow ran no activities, or it is still starting. Reload in a moment, or open one of its child runs.')),
+      h(
+        'div',
+        { class: 'empty inset' },
+        h('h2', {}, 'No activity attempts recorded for this run'),
+        h(
+          'p',
+          {},
+          'Its workflow ran no activities, or it is still starting. Reload in a moment, or open one of its child runs.',
+        ),
+      ),
     );
     return;
   }
