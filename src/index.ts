@@ -162,6 +162,19 @@ export type { RerunExecutionOptions, RerunRunOptions } from './rerun/options';
 /** The reproducibility verdict: per output path, same / changed / added / removed, and how the CLI prints it. */
 export { compareOutputs, formatVerdict } from './rerun/verdict';
 export type { RerunVerdict, OutputComparison, OutputSnapshot } from './rerun/verdict';
+/**
+ * Retention: removes runs that ended before a cutoff, with the executions and artifacts nothing
+ * else uses, while pinned artifacts (by id, URI or URI prefix, or every artifact of a type) and
+ * everything upstream of them survive. `lineage gc` runs it from the command line.
+ *
+ * @example
+ * const report = await collectGarbage(store, { olderThan: '90d', keepTypes: ['Model'], dryRun: true });
+ * console.log(`${report.runs} runs and ${report.artifacts} artifacts would go`);
+ */
+export { collectGarbage } from './retention/gc';
+export type { GcReport } from './retention/gc';
+export { GcOptionsSchema } from './retention/gc-options';
+export type { GcOptions } from './retention/gc-options';
 /** The plugin's `cache` option entry for one activity type. */
 export type { CacheSetting } from './options';
 /** Execution states and run statuses. */
@@ -193,3 +206,19 @@ export {
 } from './errors';
 /** The error type of an attempt failed by `onStoreError: 'fail'`. */
 export { STORE_UNAVAILABLE } from './capture/recorder';
+/**
+ * Reconciliation: RUNNING executions whose run or attempt Temporal reports over (or that are older
+ * than a threshold) become ABANDONED, runs left RUNNING get Temporal's status, and a worker's outbox
+ * can be written into the store. `lineage reconcile` runs it from the command line.
+ *
+ * @example
+ * const { abandoned } = await reconcile({ store, client, olderThanMs: 24 * 3600_000 });
+ */
+export { reconcile, ReconcileOptionsSchema } from './store/reconcile';
+export type { ReconcileOptions, ReconcileResult, AbandonedExecution } from './store/reconcile';
+/**
+ * The keys whose values are redacted by default (the `redactKeys` option); extend them with
+ * `redactKeys: [...DEFAULT_REDACT_KEYS, 'ssn']`.
+ */
+export { DEFAULT_REDACT_KEYS } from './artifacts/redact';
+export type { RedactHook } from './artifacts/redact';

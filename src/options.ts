@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_REDACT_KEYS, type RedactHook } from './artifacts/redact';
 import type { ArtifactType } from './artifacts/types';
 import { LineageOptionsError } from './errors';
 import type { LineageStore } from './store/open-store';
@@ -49,11 +50,31 @@ export const LineagePluginOptionsSchema = z.strictObject({
   /** Extra typed artifact kinds, tried before the built-in Dataset, Model and Metrics. */
   artifactTypes: z.array(ArtifactTypeSchema).default([]),
   /**
-   * When the store cannot be written: `fail` fails the attempt with a retryable
-   * `LineageStoreUnavailable` error so Temporal retries it and nothing completes unrecorded;
-   * `continue` logs the lost record and lets the activity proceed.
+   * When the store cannot be reached: `fail` fails the attempt with a retryable
+   * `LineageStoreUnavailable` error so Temporal retries it and nothing completes unrecorded (the
+   * failed attempts are recorded once the store is back); `outbox` lets the activity proceed and
+   * writes its records to a durable local outbox (`outboxDir`) that is applied, in order, when the
+   * store is back; `continue` logs the lost record and lets the activity proceed.
    */
-  onStoreError: z.enum(['fail', 'continue']).default('fail'),
+  onStoreError: z.enum(['fail', 'outbox', 'continue']).default('fail'),
+  /** Folder of the durable outbox used by `onStoreError: 'outbox'`. */
+  outboxDir: z.string().min(1).default('.lineage-outbox'),
+  /**
+   * Keys whose values are never stored: a string matches every key whose normalised form (lower
+   * case, letters and digits only) ends with it, a RegExp is tested on the key as written. The
+   * default is `DEFAULT_REDACT_KEYS` (password, token, secret, apiKey, authorization, …); spread it
+   * to extend it.
+   */
+  redactKeys: z.array(z.union([z.string().min(1), z.instanceof(RegExp)])).default([...DEFAULT_REDACT_KEYS]),
+  /** Called with every captured value and its path (`args[0].db`, `result`); returning true redacts it. */
+  redact: z
+    .custom<RedactHook>((value) => typeof value === 'function', { message: 'expected (value, path) => boolean' })
+    .optional(),
+  /**
+   * When the Worker's data converter has payload codecs (e.g. encryption), the store keeps only
+   * digests, sizes and types (no values, URIs or error messages) unless this is true.
+   */
+  captureValuesWithCodec: z.boolean().default(false),
   /**
    * Execution cache, opt-in per activity type (like Flyte's `cache=True` + `cache_version`): an
    * attempt whose type, inputs (file contents included) and version match a COMPLETE execution

@@ -48,6 +48,8 @@ export class LineagePlugin extends SimplePlugin {
   override configureWorker(options: WorkerOptions): WorkerOptions {
     const configured = super.configureWorker(options);
     if (configured.identity) this.recorder.worker.identity = configured.identity;
+    // An encrypting codec means payloads are secret: the store then keeps digests only (see runWorker).
+    this.recorder.useCodecs((configured.dataConverter?.payloadCodecs?.length ?? 0) > 0);
     this.recorder.worker.buildId = configured.workerDeploymentOptions?.version.buildId ?? null;
     return { ...configured, sinks: { ...configured.sinks, ...lineageSinks(this.recorder) } };
   }
@@ -60,6 +62,8 @@ export class LineagePlugin extends SimplePlugin {
   /** Closes the store the plugin opened once the last Worker using it has stopped. */
   override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
     this.runningWorkers++;
+    // Plugins listed after this one may have added codecs: the compiled options are the final word.
+    this.recorder.useCodecs(worker.options.loadedDataConverter.payloadCodecs.length > 0);
     // Open (and migrate) the store now rather than in the first workflow task, which would wait
     // for it. Not awaited: with onStoreError 'continue' an unreachable store must not stop the
     // worker, and with 'fail' each attempt reports it.
@@ -69,6 +73,14 @@ export class LineagePlugin extends SimplePlugin {
     } finally {
       if (--this.runningWorkers === 0) await this.recorder.close();
     }
+  }
+
+  /**
+   * Writes the lineage records that wait for the store (in the outbox, or in the retry queue of
+   * `onStoreError: 'fail'`); resolves to whether none is left after at most `timeoutMs`.
+   */
+  flush(timeoutMs?: number): Promise<boolean> {
+    return this.recorder.flush(timeoutMs);
   }
 
   /** The store this plugin records into (opened on first use). */

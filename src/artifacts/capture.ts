@@ -2,7 +2,7 @@ import { encodeValue, tag, type EncodedValue } from './encode';
 import { sha256Hex, valueDigest } from './digest';
 import type { FileDigester } from './file-digest';
 import { childPath } from './paths';
-import { NO_REDACTION, type Redaction } from './redact';
+import { maskUrlPasswords, NO_REDACTION, type Redaction } from './redact';
 import { safeText } from './safe-text';
 import { recogniseType, uriOf, VALUE_TYPE, type ArtifactType } from './types';
 
@@ -83,17 +83,12 @@ function findNestedTyped(root: unknown, rootPath: string, settings: CaptureSetti
     for (const [key, child] of entries) {
       if (child === null || typeof child !== 'object') continue;
       if (typeof key === 'string' && redaction.secretKey(key)) continue;
-      const path = childPath(path, key);
-      if (redaction.hasHook && redaction.hook(child, path)) continue;
-      queue.push({ value: child, path, depth: depth + 1 });
+      const at = childPath(path, key);
+      if (redaction.hasHook && redaction.hook(child, at)) continue;
+      queue.push({ value: child, path: at, depth: depth + 1 });
     }
   }
   return found;
-}
-
-/** `scheme://user:password@host/…` with the password masked; any other text unchanged (not normalised). */
-function maskUriPassword(uri: string): string {
-  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):[^/?#@]*@/i, '$1:***@');
 }
 
 /** Where an artifact's URI goes: the `uri` column (null when not stored) and the identity. */
@@ -123,7 +118,7 @@ function uriForms(
     properties.uriNote = 'redacted';
     return NO_URI;
   }
-  const uri = safeText(maskUriPassword(raw));
+  const uri = safeText(maskUrlPasswords(raw));
   if (uri.length <= MAX_URI_CHARS) return { raw, stored: uri, identity: uri };
   properties.uriNote = `URI of ${uri.length} characters is too long to store (sha256 ${sha256Hex(uri)})`;
   return { raw, stored: null, identity: uri };
@@ -194,7 +189,10 @@ async function captureUnsafe(
   const rootType = recogniseType(settings.types, value);
   const captured: CapturedArtifact[] = [{ path, artifact: await draft(path, value, rootType, settings) }];
   for (const nested of findNestedTyped(value, path, settings)) {
-    captured.push({ path: nested.path, artifact: await draft(nested.path, nested.value, nested.type, settings) });
+    captured.push({
+      path: nested.path,
+      artifact: await draft(nested.path, nested.value, nested.type, settings),
+    });
   }
   return captured;
 }

@@ -41,6 +41,17 @@ const VIEWS: Record<string, (bytes: Uint8Array) => ArrayBufferView> = {
   DataView: (b) => new DataView(b.buffer, b.byteOffset, b.byteLength),
 };
 
+/** Built-in error classes, so that a decoded TypeError is a TypeError again. */
+const ERRORS: Record<string, ErrorConstructor | undefined> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
 export function tag(kind: string, fields: Record<string, EncodedValue> = {}): EncodedValue {
   return { [TAG]: kind, ...fields };
 }
@@ -58,8 +69,9 @@ function encodeString(value: string): EncodedValue {
 }
 
 function encodeNumber(value: number): EncodedValue {
-  if (Number.isFinite(value)) return Object.is(value, -0) ? 0 : value;
-  return tag('number', { value: String(value) });
+  // JSON has no NaN, no infinities, and writes -0 as 0: each is tagged so that it comes back.
+  if (Number.isFinite(value) && !Object.is(value, -0)) return value;
+  return tag('number', { value: Object.is(value, -0) ? '-0' : String(value) });
 }
 
 /** Sorting by the encoded form makes Map and Set encodings independent of insertion order. */
@@ -98,8 +110,10 @@ function encodeAt(value: unknown, depth: number, path: string | undefined, walk:
   if (depth > MAX_DEPTH) return tag('too-deep', { limit: MAX_DEPTH });
   if (path !== undefined && walk.redaction.hasHook && walk.redaction.hook(value, path)) return REDACTED();
   switch (typeof value) {
-    case 'string':
-      return encodeString(value);
+    case 'string': {
+      const masked = walk.redaction.maskedUrl(value);
+      return masked === undefined ? encodeString(value) : tag('redacted', { masked: encodeString(masked) });
+    }
     case 'number':
       return encodeNumber(value);
     case 'boolean':
@@ -120,7 +134,9 @@ function encodeAt(value: unknown, depth: number, path: string | undefined, walk:
     return encodeComposite(obj, depth, path, walk);
   } catch (error) {
     // A throwing getter, toJSON or proxy trap: say so rather than fail the capture.
-    return tag('uncapturable', { error: encodeString(error instanceof Error ? error.message : String(error)) });
+    return tag('uncapturable', {
+      error: encodeString(error instanceof Error ? error.message : String(error)),
+    });
   } finally {
     walk.seen.delete(obj);
   }
@@ -154,11 +170,12 @@ function encodeComposite(obj: object, depth: number, path: string | undefined, w
     return tag('set', { values: sortByJson(values) });
   }
   if (types.isNativeError(obj) || obj instanceof Error) {
-    const { name, message } = obj as Error;
+    const { name, message } = obj;
     return tag('error', { name: encodeString(String(name)), message: encodeString(String(message)) });
   }
-  // new String('x') and friends: JSON sends their primitive.
-  if (types.isBoxedPrimitive(obj)) return encodeAt(obj.valueOf(), depth + 1, path, walk);
+  // new String('x') and friends: tagged, since a Set may hold both a boxed and a plain `false`.
+  if (types.isBoxedPrimitive(obj))
+    return tag('boxed', { value: encodeAt(obj.valueOf(), depth + 1, path, walk) });
   // Mirror Temporal's JSON payload converter: a toJSON method decides what goes on the wire.
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return encodeAt(toJSON.call(obj), depth + 1, path, walk);
@@ -170,7 +187,11 @@ function encodeComposite(obj: object, depth: number, path: string | undefined, w
  * redacted values become `{ "$lineage": "redacted" }`; `path` names the value for the `redact`
  * hook (`args`, `args[0]`, `result`).
  */
-export function encodeValue(value: unknown, redaction: Redaction = NO_REDACTION, path?: string): EncodedValue {
+export function encodeValue(
+  value: unknown,
+  redaction: Redaction = NO_REDACTION,
+  path?: string,
+): EncodedValue {
   return encodeAt(value, 0, path, { seen: new Set(), redaction });
 }
 
@@ -222,10 +243,14 @@ function decodeTagged(kind: string, node: Record<string, EncodedValue>): unknown
       );
     case 'set':
       return new Set((node.values as EncodedValue[]).map(decodeValue));
-    case 'error':
-      return Object.assign(new Error(decodeValue(node.message ?? '') as string), {
-        name: decodeValue(node.name ?? 'Error') as string,
-      });
+    case 'error': {
+      const name = decodeValue(node.name ?? 'Error') as string;
+      const message = decodeValue(node.message ?? '') as string;
+      const BuiltIn = ERRORS[name];
+      return BuiltIn ? new BuiltIn(message) : Object.assign(new Error(message), { name });
+    }
+    case 'boxed':
+      return Object(decodeValue(node.value ?? null));
     case 'object':
       return Object.fromEntries(
         (node.entries as EncodedValue[][]).map(([k, v]) => [

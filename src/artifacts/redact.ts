@@ -1,8 +1,9 @@
 /**
  * Redaction: values that must never reach the lineage store. A value is redacted when its key
- * looks secret (`redactKeys`) or when the user's `redact` hook says so; it is then encoded as
- * `{ "$lineage": "redacted" }` and every digest is computed over that redacted form, so neither
- * the value nor a digest that could confirm a guess of it is stored.
+ * looks secret (`redactKeys`), when the user's `redact` hook says so, or when it is a string
+ * holding a URL with a password; it is then encoded as `{ "$lineage": "redacted" }` (a URL keeps
+ * its password-masked form beside that) and every digest is computed over that redacted form, so
+ * neither the value nor a digest that could confirm a guess of it is stored.
  */
 
 /**
@@ -29,8 +30,21 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = [
 /** The `redact` hook: called with every value and its path (`args[0].db`, `result`); true redacts it. */
 export type RedactHook = (value: unknown, path: string) => boolean;
 
+/** `scheme://user:password@`, anywhere in a string. */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^/?#@:\s]*):[^/?#@\s]*@/gi;
+
+/** `text` with the password of every URL in it masked (`postgres://u:***@host`). */
+export function maskUrlPasswords(text: string): string {
+  return text.replace(URL_PASSWORD, '$1:***@');
+}
+
 /** Which values to redact; built once per plugin from its options. */
 export interface Redaction {
+  /**
+   * For a string holding a URL with a password: the string with the password masked (the whole
+   * string is then recorded as redacted, showing only that masked form); otherwise undefined.
+   */
+  maskedUrl(text: string): string | undefined;
   /** Whether a value under this key is redacted whatever it is. */
   secretKey(key: string): boolean;
   /** The user's hook; a hook that throws redacts (failing closed). */
@@ -47,6 +61,11 @@ export function createRedaction(keys: ReadonlyArray<string | RegExp>, hook?: Red
   const patterns = keys.filter((k): k is RegExp => k instanceof RegExp);
   const memo = new Map<string, boolean>();
   return {
+    maskedUrl(text) {
+      if (!text.includes('://')) return undefined;
+      const masked = maskUrlPasswords(text);
+      return masked === text ? undefined : masked;
+    },
     secretKey(key) {
       const known = memo.get(key);
       if (known !== undefined) return known;
@@ -74,4 +93,9 @@ export function createRedaction(keys: ReadonlyArray<string | RegExp>, hook?: Red
 }
 
 /** Redacts nothing: for reading and re-encoding stored values, which were redacted when captured. */
-export const NO_REDACTION: Redaction = { secretKey: () => false, hook: () => false, hasHook: false };
+export const NO_REDACTION: Redaction = {
+  maskedUrl: () => undefined,
+  secretKey: () => false,
+  hook: () => false,
+  hasHook: false,
+};

@@ -1,6 +1,6 @@
 import { LineageError } from '../errors';
-import { classifyStoreError } from '../store/error-kinds';
-import { Outbox, type DrainOutcome } from '../store/outbox';
+import { classifyStoreError, storeErrorSummary } from '../store/error-kinds';
+import type { DrainOutcome, Outbox } from '../store/outbox';
 import { serialiseRecord, type WriteRecord } from '../store/write-records';
 
 /** Where store writes wait while the store is unreachable, to be applied in order once it is back. */
@@ -47,8 +47,13 @@ export class MemoryQueue implements DeferredQueue {
   append(records: readonly WriteRecord[]): Promise<void> {
     const sized = records.map((record) => ({ record, bytes: serialiseRecord(record).length }));
     const bytes = sized.reduce((sum, r) => sum + r.bytes, 0);
-    if (this.records.length + sized.length > MEMORY_LIMIT_RECORDS || this.bytes + bytes > MEMORY_LIMIT_BYTES) {
-      return Promise.reject(new DeferredQueueFullError('the in-memory retry queue of lineage records is full'));
+    if (
+      this.records.length + sized.length > MEMORY_LIMIT_RECORDS ||
+      this.bytes + bytes > MEMORY_LIMIT_BYTES
+    ) {
+      return Promise.reject(
+        new DeferredQueueFullError('the in-memory retry queue of lineage records is full'),
+      );
     }
     this.records.push(...sized);
     this.bytes += bytes;
@@ -67,8 +72,9 @@ export class MemoryQueue implements DeferredQueue {
       } catch (error) {
         const kind = classifyStoreError(error);
         if (kind === 'conflict' && ++conflicts < 3) continue;
-        if (kind !== 'rejected') return { applied, rejected, remaining: this.records.length, unavailable: error };
-        rejected.push({ file: head.record.kind, error: error instanceof Error ? error.message : String(error) });
+        if (kind !== 'rejected')
+          return { applied, rejected, remaining: this.records.length, unavailable: error };
+        rejected.push({ file: head.record.kind, error: storeErrorSummary(error) });
       }
       this.records.shift();
       this.bytes -= head.bytes;

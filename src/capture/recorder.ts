@@ -7,27 +7,45 @@ import { captureValue, type CapturedArtifact, type CaptureSettings } from '../ar
 import { valueDigest } from '../artifacts/digest';
 import { encodeValue } from '../artifacts/encode';
 import { FileDigester } from '../artifacts/file-digest';
+import { createRedaction } from '../artifacts/redact';
 import { builtInArtifactTypes } from '../artifacts/types';
-import { LineageStoreError } from '../errors';
+import type { LineageStoreError } from '../errors';
 import type { ResolvedLineageOptions } from '../options';
 import { cacheKeyOf } from '../rerun/cache-key';
-import { ReuseResolver } from '../rerun/reuse';
-import { openStore, type LineageStore } from '../store/open-store';
-import type { AttemptHandle } from '../store/write-attempts';
-import { createWriters, type StoreWriters } from '../store/writers';
+import { ReuseResolver, type ReuseDecision } from '../rerun/reuse';
+import type { LineageStore } from '../store/open-store';
+import type { AttemptEnd, AttemptHandle, AttemptStart } from '../store/write-attempts';
+import {
+  findAttemptHandle,
+  AttemptNotRecordedError,
+  type AttemptKey,
+  type WriteRecord,
+} from '../store/write-records';
+import type { RunEnd, RunStart } from '../store/write-runs';
+import { describeError, DIGEST_ONLY_TEXT, STORE_UNAVAILABLE } from './error-record';
 import type { LineageHeader } from './lineage-header';
 import type { RunEndStatus } from './sink-types';
+import { StoreGate } from './store-gate';
 
-/** The error type an attempt fails with when `onStoreError: 'fail'` and the store is unreachable. */
-export const STORE_UNAVAILABLE = 'LineageStoreUnavailable';
+export { STORE_UNAVAILABLE } from './error-record';
 
 /** How an activity attempt came out. */
 export type AttemptOutcome = { readonly result: unknown } | { readonly error: unknown };
 
-/** A recorded attempt start; `reused` is set when the attempt is already done (CACHED). */
-export interface StartedAttempt extends AttemptHandle {
+/** A recorded (or queued) attempt start; `reused` is set when the attempt is already done (CACHED). */
+export interface StartedAttempt {
+  readonly key: AttemptKey;
+  /** The row ids, when the start is in the store; absent while it waits in a queue. */
+  readonly handle?: AttemptHandle;
   readonly reused?: { readonly result: unknown };
 }
+
+const REFUSED =
+  'The lineage store was unreachable when this attempt started, so it failed before running its body ' +
+  "(onStoreError: 'fail'); Temporal retries it.";
+const UNRECORDED_RESULT =
+  'The activity returned, but its outputs could not be recorded because the lineage store was unreachable; ' +
+  "the attempt was failed so that Temporal retries it (onStoreError: 'fail').";
 
 async function captureAll(
   roots: Array<[string, unknown]>,
@@ -37,28 +55,14 @@ async function captureAll(
   return parts.flat();
 }
 
-function describeError(error: unknown): { type: string; message: string; stack?: string } {
-  if (error instanceof ApplicationFailure) {
-    return {
-      type: error.type ?? error.name,
-      message: error.message,
-      ...(error.stack ? { stack: error.stack } : {}),
-    };
-  }
-  if (error instanceof Error)
-    return { type: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
-  return { type: typeof error, message: String(error) };
-}
-
 /**
- * Turns what the interceptors and sinks observe into store writes. Owns the store connection
- * (opened lazily on first use, so creating the plugin never does I/O) and applies the
- * `onStoreError` policy in one place.
+ * Turns what the interceptors and sinks observe into store writes, and applies the
+ * `onStoreError` policy in one place when the store cannot take them (see {@link StoreGate}).
  */
 export class Recorder {
-  private opening: Promise<{ store: LineageStore } & StoreWriters> | undefined;
-  private readonly settings: CaptureSettings;
+  private settings: CaptureSettings;
   private readonly reuse: ReuseResolver;
+  private readonly gate: StoreGate;
   /** Filled in by the plugin from the Worker's options. */
   worker: { identity: string; buildId: string | null } = {
     identity: `${process.pid}@${hostname()}`,
@@ -70,58 +74,61 @@ export class Recorder {
       types: [...options.artifactTypes, ...builtInArtifactTypes],
       maxInlineBytes: options.maxInlineBytes,
       files: new FileDigester(options.maxFileDigestBytes),
+      redaction: createRedaction(options.redactKeys, options.redact),
+      digestOnly: false,
     };
     this.reuse = new ReuseResolver(options);
+    this.gate = new StoreGate(options);
   }
 
-  private open(): Promise<{ store: LineageStore } & StoreWriters> {
-    this.opening ??= (async () => {
-      const { options } = this;
-      const store =
-        options.store ??
-        (await openStore(
-          options.databaseUrl
-            ? { url: options.databaseUrl, poolSize: options.poolSize }
-            : { dir: options.dataDir },
-        ));
-      return { store, ...createWriters(store) };
-    })();
-    // A failed open is forgotten so that the next attempt tries again (the store may be back).
-    this.opening.catch(() => (this.opening = undefined));
-    return this.opening;
+  /** Whether values are kept out of the store (the worker encrypts payloads and the user did not opt in). */
+  get digestOnly(): boolean {
+    return this.settings.digestOnly === true;
   }
 
-  /** Starts opening the store in the background; a failure is logged and retried on next use. */
+  /** Called by the plugin with whether the Worker's data converter has payload codecs. */
+  useCodecs(hasCodecs: boolean): void {
+    if (hasCodecs && !this.options.captureValuesWithCodec && !this.digestOnly) {
+      this.settings = { ...this.settings, digestOnly: true };
+      Runtime.instance().logger.info(
+        'temporal-lineage: the worker encodes payloads with a codec; storing digests only (captureValuesWithCodec: true stores values)',
+      );
+    }
+  }
+
+  /** Starts opening the store in the background and writes what a previous process left in the outbox. */
   warmUp(): void {
-    this.open().catch((error: unknown) => {
-      Runtime.instance().logger.warn('temporal-lineage: lineage store not reachable yet', {
-        error: String(error),
-      });
-    });
+    this.gate.warmUp();
   }
 
   /** The store, opening it if needed. */
   async store(): Promise<LineageStore> {
-    return (await this.open()).store;
+    return (await this.gate.open()).store;
   }
 
-  /** Applies the store-error policy: fail the attempt retryably, or log and go on. */
-  private async guard<T>(operation: string, write: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await write();
-    } catch (cause) {
-      const error =
-        cause instanceof LineageStoreError
-          ? cause
-          : new LineageStoreError(operation, 'lineage store', { cause });
-      if (this.options.onStoreError === 'fail') {
-        throw ApplicationFailure.create({ message: error.message, type: STORE_UNAVAILABLE, cause: error });
-      }
-      Runtime.instance().logger.warn(`temporal-lineage: record lost (${operation})`, {
-        error: error.message,
-      });
-      return undefined;
-    }
+  /** Writes every record waiting for the store; resolves to whether none is left. */
+  flush(timeoutMs?: number): Promise<boolean> {
+    return this.gate.flush(timeoutMs);
+  }
+
+  private encode(value: unknown, path: string) {
+    const encoded = encodeValue(value, this.settings.redaction, path);
+    return { encoded, digest: valueDigest(encoded).digest };
+  }
+
+  private lost(operation: string, error: LineageStoreError): void {
+    Runtime.instance().logger.warn(`temporal-lineage: record lost (${operation})`, { error: error.message });
+  }
+
+  /** What the policy does with a write the store could not take now; true when it is queued. */
+  private async deferOrLose(operation: string, error: LineageStoreError, records: WriteRecord[]) {
+    if (this.options.onStoreError !== 'continue' && (await this.gate.defer(records))) return true;
+    this.lost(operation, error);
+    return false;
+  }
+
+  private storeUnavailable(error: LineageStoreError): ApplicationFailure {
+    return ApplicationFailure.create({ message: error.message, type: STORE_UNAVAILABLE, cause: error });
   }
 
   /**
@@ -139,84 +146,137 @@ export class Recorder {
       args.map((arg, i) => [`args[${i}]`, arg]),
       this.settings,
     );
-    const inputDigest = valueDigest(encodeValue(args)).digest;
+    const inputDigest = this.encode(args, 'args').digest;
     const cacheKey = cacheKeyOf(info.activityType, inputDigest, inputs);
     const run = info.workflowExecution ?? { workflowId: '(none)', runId: info.activityId };
-    return this.guard('attempt start', async () => {
-      const { store, attempts } = await this.open();
+    const key: AttemptKey = { ...run, activityId: info.activityId, attempt: info.attempt };
+    const startOf = (decision: Pick<ReuseDecision, 'rerunOf' | 'cacheVersion'>): AttemptStart => ({
+      run,
+      workflowType: info.workflowType ?? '(standalone)',
+      activityId: info.activityId,
+      activityType: info.activityType,
+      attempt: info.attempt,
+      taskQueue: info.taskQueue,
+      isLocal: info.isLocal,
+      workerIdentity: this.worker.identity,
+      buildId: this.worker.buildId,
+      startedAt,
+      inputDigest,
+      inputs,
+      rerunOf: decision.rerunOf,
+      cacheKey,
+      cacheVersion: decision.cacheVersion,
+    });
+    const written = await this.gate.write('attempt start', async ({ store, attempts }) => {
       const decision = await this.reuse.decide(store, { activityType: info.activityType, cacheKey, header });
-      const handle = await attempts.start({
-        run,
-        workflowType: info.workflowType ?? '(standalone)',
-        activityId: info.activityId,
-        activityType: info.activityType,
-        attempt: info.attempt,
-        taskQueue: info.taskQueue,
-        isLocal: info.isLocal,
-        workerIdentity: this.worker.identity,
-        buildId: this.worker.buildId,
-        startedAt,
-        inputDigest,
-        inputs,
-        rerunOf: decision.rerunOf,
-        cacheKey,
-        cacheVersion: decision.cacheVersion,
-      });
+      const handle = await attempts.start(startOf(decision));
       const { reused } = decision;
-      if (!reused) return handle;
+      if (!reused) return { key, handle };
       await attempts.endCached(handle, {
         sourceExecutionId: reused.executionId,
         outputDigest: reused.outputDigest,
         endedAt: new Date(),
       });
-      return { ...handle, reused: { result: reused.result } };
+      return { key, handle, reused: { result: reused.result } };
     });
+    if (written.ok) return written.value;
+    // Reuse needs the store; without it the attempt runs for real.
+    const start = startOf({
+      rerunOf: header.rerunOfExecution ?? null,
+      cacheVersion: this.reuse.cacheVersion(info.activityType) ?? null,
+    });
+    const { error } = written;
+    if (!written.unavailable) {
+      this.lost('attempt start', error);
+      return undefined;
+    }
+    if (this.options.onStoreError === 'fail') {
+      const refused = { state: 'FAILED', endedAt: new Date(), outputDigest: null, outputs: [] } as const;
+      await this.deferOrLose('attempt start', error, [
+        { kind: 'attempt-start', start },
+        {
+          kind: 'attempt-end',
+          attempt: key,
+          end: { ...refused, error: { type: STORE_UNAVAILABLE, message: REFUSED } },
+        },
+      ]);
+      throw this.storeUnavailable(error);
+    }
+    return (await this.deferOrLose('attempt start', error, [{ kind: 'attempt-start', start }]))
+      ? { key }
+      : undefined;
   }
 
   /** Records how an attempt that ran its body came out, before the outcome goes back to Temporal. */
-  async attemptEnded(handle: AttemptHandle | undefined, outcome: AttemptOutcome): Promise<void> {
-    if (!handle) return;
+  async attemptEnded(started: StartedAttempt | undefined, outcome: AttemptOutcome): Promise<void> {
+    if (!started) return;
     const endedAt = new Date();
+    let end: AttemptEnd;
     if ('result' in outcome) {
       const outputs = await captureAll([['result', outcome.result]], this.settings);
-      const outputDigest = valueDigest(encodeValue(outcome.result)).digest;
-      await this.guard('attempt end', async () =>
-        (await this.open()).attempts.end(handle, {
-          state: 'COMPLETE',
-          endedAt,
-          outputDigest,
-          outputs,
-          error: null,
-        }),
-      );
-      return;
-    }
-    const state = outcome.error instanceof CancelledFailure ? 'CANCELED' : 'FAILED';
-    try {
-      await (
-        await this.open()
-      ).attempts.end(handle, {
+      end = {
+        state: 'COMPLETE',
+        endedAt,
+        outputDigest: this.encode(outcome.result, 'result').digest,
+        outputs,
+        error: null,
+      };
+    } else {
+      const state = outcome.error instanceof CancelledFailure ? 'CANCELED' : 'FAILED';
+      end = {
         state,
         endedAt,
         outputDigest: null,
         outputs: [],
-        error: describeError(outcome.error),
-      });
-    } catch (cause) {
-      // The attempt failed anyway: its own error must reach Temporal unchanged, so this one is
-      // only logged; the row stays RUNNING until reconciliation marks it ABANDONED.
-      Runtime.instance().logger.warn('temporal-lineage: could not record a failed attempt', {
-        error: String(cause),
-      });
+        error: describeError(outcome.error, this.digestOnly),
+      };
     }
+    const written = await this.gate.write('attempt end', async ({ store, attempts }) => {
+      // A start that waited in a queue has been written by now (the queue drains first): find its row.
+      const handle = started.handle ?? (await findAttemptHandle(store, started.key));
+      if (!handle) throw new AttemptNotRecordedError(started.key);
+      await attempts.end(handle, end);
+    });
+    if (written.ok) return;
+    const { error } = written;
+    if (!written.unavailable) return this.lost('attempt end', error);
+    if (this.options.onStoreError === 'fail' && 'result' in outcome) {
+      // Nothing completes unrecorded: the attempt fails retryably and its row says why.
+      const failed: AttemptEnd = {
+        ...end,
+        state: 'FAILED',
+        outputDigest: null,
+        outputs: [],
+        error: { type: STORE_UNAVAILABLE, message: UNRECORDED_RESULT },
+      };
+      await this.deferOrLose('attempt end', error, [
+        { kind: 'attempt-end', attempt: started.key, end: failed },
+      ]);
+      throw this.storeUnavailable(error);
+    }
+    // The attempt failed anyway (or the policy lets it complete): its own outcome reaches Temporal unchanged.
+    await this.deferOrLose('attempt end', error, [{ kind: 'attempt-end', attempt: started.key, end }]);
   }
 
-  /** Sink side: never throws (a sink error must not disturb the workflow); failures are logged. */
+  /** Sink side: never throws (a sink error must not disturb the workflow); the policy queues or logs. */
   async runStarted(info: WorkflowInfo, args: unknown[], header: LineageHeader): Promise<void> {
-    const encoded = encodeValue(args);
-    const argsDigest = valueDigest(encoded).digest;
-    await this.logFailure('run start', async () => {
-      const { store, runs } = await this.open();
+    const { encoded, digest: argsDigest } = this.encode(args, 'args');
+    const start = (rerunOf: string | null): RunStart => ({
+      run: { workflowId: info.workflowId, runId: info.runId },
+      workflowType: info.workflowType,
+      taskQueue: info.taskQueue,
+      startedAt: info.runStartTime,
+      args: this.digestOnly ? null : encoded,
+      argsDigest,
+      parent: info.parent ? { workflowId: info.parent.workflowId, runId: info.parent.runId } : null,
+      root:
+        info.root && info.root.runId !== info.runId
+          ? { workflowId: info.root.workflowId, runId: info.root.runId }
+          : null,
+      rerunOf,
+      rerunFrom: header.rerunFrom ?? null,
+    });
+    const written = await this.gate.write('run start', async ({ store, runs }) => {
       // A child run inherits the original top-level run's name in the header; it re-executes
       // that run's matching child, when the original tree has one.
       const rerunOf =
@@ -226,18 +286,13 @@ export class Recorder {
               argsDigest,
             })) ?? header.rerunOf)
           : (header.rerunOf ?? null);
-      await runs.start({
-        run: { workflowId: info.workflowId, runId: info.runId },
-        workflowType: info.workflowType,
-        taskQueue: info.taskQueue,
-        startedAt: info.runStartTime,
-        args: encoded,
-        argsDigest,
-        parent: info.parent ? { workflowId: info.parent.workflowId, runId: info.parent.runId } : null,
-        rerunOf,
-        rerunFrom: header.rerunFrom ?? null,
-      });
+      await runs.start(start(rerunOf));
     });
+    if (written.ok) return;
+    if (!written.unavailable) return this.lost('run start', written.error);
+    await this.deferOrLose('run start', written.error, [
+      { kind: 'run-start', start: start(header.rerunOf ?? null) },
+    ]);
   }
 
   async runEnded(
@@ -246,33 +301,27 @@ export class Recorder {
     result: unknown,
     error: string | null,
   ): Promise<void> {
-    await this.logFailure('run end', async () =>
-      (await this.open()).runs.end({
-        run: { workflowId: info.workflowId, runId: info.runId },
-        workflowType: info.workflowType,
-        status,
-        endedAt: new Date(),
-        result: status === 'COMPLETED' ? encodeValue(result) : null,
-        error,
-      }),
-    );
+    const end: RunEnd = {
+      run: { workflowId: info.workflowId, runId: info.runId },
+      workflowType: info.workflowType,
+      status,
+      endedAt: new Date(),
+      result: status === 'COMPLETED' && !this.digestOnly ? this.encode(result, 'result').encoded : null,
+      error:
+        error === null
+          ? null
+          : this.digestOnly
+            ? DIGEST_ONLY_TEXT
+            : describeError(new Error(error), false).message,
+    };
+    const written = await this.gate.write('run end', ({ runs }) => runs.end(end));
+    if (written.ok) return;
+    if (!written.unavailable) return this.lost('run end', written.error);
+    await this.deferOrLose('run end', written.error, [{ kind: 'run-end', end }]);
   }
 
-  private async logFailure(operation: string, write: () => Promise<void>): Promise<void> {
-    try {
-      await write();
-    } catch (cause) {
-      Runtime.instance().logger.warn(`temporal-lineage: record lost (${operation})`, {
-        error: String(cause),
-      });
-    }
-  }
-
-  /** Closes the store if this recorder opened it. */
-  async close(): Promise<void> {
-    const opening = this.opening;
-    this.opening = undefined;
-    if (!opening || this.options.store) return;
-    await (await opening.catch(() => undefined))?.store.close();
+  /** Writes what waits (briefly), then closes the store if this recorder opened it. */
+  close(): Promise<void> {
+    return this.gate.close();
   }
 }

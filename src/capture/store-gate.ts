@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { Runtime } from '@temporalio/worker';
-import { LineageStoreError } from '../errors';
+import { LineageStoreError, redactUrl } from '../errors';
 import type { ResolvedLineageOptions } from '../options';
-import { classifyStoreError } from '../store/error-kinds';
+import { classifyStoreError, storeErrorSummary } from '../store/error-kinds';
 import { openStore, type LineageStore } from '../store/open-store';
 import { Outbox } from '../store/outbox';
 import { applyRecord, type WriteRecord } from '../store/write-records';
@@ -20,16 +20,26 @@ export type GateResult<T> =
 /** After the store fails, writes skip it for this long (doubling up to the max) instead of each waiting on it. */
 const MIN_BACKOFF_MS = 200;
 const MAX_BACKOFF_MS = 2_000;
-/** How long closing waits for waiting records to be written. */
-const CLOSE_DRAIN_MS = 5_000;
+/** How long {@link StoreGate.flush} waits by default. */
+const FLUSH_MS = 5_000;
 const CONFLICT_RETRIES = 3;
 
 const logger = () => Runtime.instance().logger;
 
-function asStoreError(operation: string, cause: unknown): LineageStoreError {
-  return cause instanceof LineageStoreError
-    ? cause
-    : new LineageStoreError(operation, 'lineage store', { cause });
+/** Where the plugin's store is, safe to print. */
+function targetOf(options: ResolvedLineageOptions): string {
+  if (options.store) return options.store.target;
+  return options.databaseUrl ? redactUrl(options.databaseUrl) : `pglite:${resolve(options.dataDir)}`;
+}
+
+/**
+ * A store failure as logs and Temporal see it: a short message naming the store (never its
+ * password) and the driver's own words, never the statement and its parameters (captured values).
+ */
+function asStoreError(operation: string, target: string, cause: unknown): LineageStoreError {
+  if (cause instanceof LineageStoreError && !cause.message.includes('\n')) return cause;
+  const summary = new Error(storeErrorSummary(cause), { cause });
+  return new LineageStoreError(operation, target, { cause: summary });
 }
 
 /**
@@ -48,9 +58,12 @@ export class StoreGate {
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<boolean> | undefined;
   private closed = false;
+  private readonly target: string;
 
   constructor(private readonly options: ResolvedLineageOptions) {
-    if (options.onStoreError === 'outbox') this.queue = new OutboxQueue(new Outbox(resolve(options.outboxDir)));
+    this.target = targetOf(options);
+    if (options.onStoreError === 'outbox')
+      this.queue = new OutboxQueue(new Outbox(resolve(options.outboxDir)));
     else if (options.onStoreError === 'fail') this.queue = new MemoryQueue();
   }
 
@@ -85,7 +98,11 @@ export class StoreGate {
    */
   async write<T>(operation: string, write: (opened: OpenedStore) => Promise<T>): Promise<GateResult<T>> {
     if (this.queue?.hasPending() ? !(await this.drain(false)) : Date.now() < this.retryAt) {
-      return { ok: false, error: this.lastError ?? asStoreError(operation, undefined), unavailable: true };
+      return {
+        ok: false,
+        error: this.lastError ?? asStoreError(operation, this.target, 'store unreachable'),
+        unavailable: true,
+      };
     }
     for (let conflicts = 0; ; conflicts++) {
       try {
@@ -95,7 +112,7 @@ export class StoreGate {
       } catch (cause) {
         const kind = classifyStoreError(cause);
         if (kind === 'conflict' && conflicts < CONFLICT_RETRIES) continue;
-        const error = asStoreError(operation, cause);
+        const error = asStoreError(operation, this.target, cause);
         if (kind === 'rejected') return { ok: false, error, unavailable: false };
         this.tripped(error);
         return { ok: false, error, unavailable: true };
@@ -119,7 +136,7 @@ export class StoreGate {
   }
 
   /** Writes what waits in the queue; resolves to whether nothing is left. */
-  async flush(timeoutMs = CLOSE_DRAIN_MS): Promise<boolean> {
+  async flush(timeoutMs = FLUSH_MS): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (this.queue?.hasPending()) {
       if (await this.drain(true)) return true;
@@ -141,7 +158,7 @@ export class StoreGate {
           logger().warn(`temporal-lineage: record lost: the store rejected it (${file})`, { error });
         }
         if (outcome.unavailable !== undefined) {
-          this.tripped(asStoreError('write', outcome.unavailable));
+          this.tripped(asStoreError('write', this.target, outcome.unavailable));
           return false;
         }
         if (outcome.applied > 0) {
@@ -151,7 +168,7 @@ export class StoreGate {
         this.recovered();
         return true;
       } catch (cause) {
-        this.tripped(asStoreError('open', cause));
+        this.tripped(asStoreError('open', this.target, cause));
         return false;
       } finally {
         this.draining = undefined;
@@ -187,13 +204,14 @@ export class StoreGate {
     this.timer.unref();
   }
 
-  /** Writes what waits (for a few seconds at most), then closes the store if the gate opened it. */
+  /** Tries once more to write what waits, then closes the store if the gate opened it. */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     const { queue } = this;
-    if (queue?.hasPending() && !(await this.flush(CLOSE_DRAIN_MS))) {
+    // One more try, not a retry loop: a store that is still down would only delay shutdown.
+    if (queue?.hasPending() && !(await this.drain(true))) {
       const fate = queue.durable
         ? `left in ${queue.label}; a worker using it writes them when the store is back, as does \`lineage reconcile --outbox\``
         : 'lost (onStoreError "outbox" keeps them on disk)';

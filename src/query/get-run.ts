@@ -1,4 +1,5 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
+import { safeText, UNSAFE_TEXT } from '../artifacts/safe-text';
 import { LineageAmbiguousError, LineageNotFoundError, LineageOptionsError } from '../errors';
 import type { LineageStore } from '../store/open-store';
 import { contexts } from '../store/schema';
@@ -80,6 +81,8 @@ async function suggestionsFor(store: LineageStore, ref: string): Promise<string[
 export async function getRun(store: LineageStore, ref: string): Promise<RunRow> {
   const key = ref.trim();
   if (key === '') throw new LineageOptionsError('run reference', ['ref: empty']);
+  // No recorded name holds a NUL or a lone surrogate (Postgres would reject the lookup itself).
+  if (UNSAFE_TEXT.test(key)) throw new LineageNotFoundError('run', safeText(key));
   const exact = (await byName(store, key)) ?? (await latestOfWorkflow(store, key));
   if (exact) return exact;
   const { candidates, total } = await prefixCandidates(store, key);

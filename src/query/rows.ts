@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { UNSAFE_TEXT } from '../artifacts/safe-text';
 import { LineageOptionsError } from '../errors';
 import type { artifacts, contexts, executions } from '../store/schema';
 
@@ -34,10 +35,31 @@ export function durationMs(start: Date | null, end: Date | null): number | null 
   return start && end ? end.getTime() - start.getTime() : null;
 }
 
+/**
+ * Where a query string holds a NUL or a lone surrogate: no stored text does (capture escapes
+ * them), and Postgres rejects them as parameters, so such a filter is a usage error rather than a
+ * driver error. Walks the plain parts of an input only; `set` holds rerun overrides, which are
+ * values for an activity, not filters.
+ */
+function unstorableText(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return UNSAFE_TEXT.test(value) ? path || '(root)' : undefined;
+  if (depth > 4 || value === null || typeof value !== 'object') return undefined;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    if (key === 'set' && depth === 0) continue;
+    const found = unstorableText(item, path ? `${path}.${key}` : key, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Validates query input with its zod schema; a bad input becomes a {@link LineageOptionsError}. */
 export function parseInput<S extends z.ZodType>(what: string, schema: S, input: unknown): z.output<S> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw LineageOptionsError.fromZod(what, parsed.error);
+  const bad = unstorableText(parsed.data, '');
+  if (bad) throw new LineageOptionsError(what, [`${bad}: holds a NUL character or a lone surrogate`]);
   return parsed.data;
 }
 

@@ -1,5 +1,6 @@
 import { valueDigest } from '../artifacts/digest';
-import { decodeValue, encodeValue, isReplayable, type EncodedValue } from '../artifacts/encode';
+import { decodeValue, encodeValue, lossyMarker, type EncodedValue } from '../artifacts/encode';
+import { DIGEST_ONLY_NOTE } from '../artifacts/capture';
 import { RerunInputNotReplayableError } from '../errors';
 import type { ExecutionWithArtifacts, RunRow } from '../query/rows';
 import { applyOverrides } from './overrides';
@@ -8,10 +9,21 @@ import { applyOverrides } from './overrides';
 export type RecordedArg = { readonly value: unknown } | { readonly missing: string };
 
 const UNREPLAYABLE =
-  'holds a value capture could only mark (a cycle, nesting too deep, a function or symbol)';
+  'holds a value capture could only mark (a cycle, nesting too deep, a function or symbol, a value that threw when read)';
 
-function fromEncoded(encoded: EncodedValue): RecordedArg {
-  return isReplayable(encoded) ? { value: decodeValue(encoded) } : { missing: UNREPLAYABLE };
+/**
+ * Redacted values (a key that looks secret, or the `redact` hook) never reach the store, and the
+ * recorded digests are those of the redacted form, so they cannot be replayed: say so and how to
+ * supply them.
+ */
+const REDACTED = (at: string) =>
+  `holds a redacted value (its key looks secret, or the LineagePlugin redact hook chose it): the store never ` +
+  `holds it, so it cannot be replayed; supply it with --set ${at}.<field>=<value> (or the whole input with --set ${at}=…)`;
+
+function fromEncoded(encoded: EncodedValue, at: string): RecordedArg {
+  const marker = lossyMarker(encoded);
+  if (marker === undefined) return { value: decodeValue(encoded) };
+  return { missing: marker === 'redacted' ? REDACTED(at) : UNREPLAYABLE };
 }
 
 /**
@@ -30,18 +42,26 @@ export function argsOfExecution(execution: ExecutionWithArtifacts): RecordedArg[
     if (!artifact) return { missing: 'was not recorded' };
     if (!artifact.inline) {
       const why = (artifact.properties as { notInline?: string }).notInline ?? `${artifact.sizeBytes} bytes`;
+      if (why === DIGEST_ONLY_NOTE) return { missing: `was stored as a digest only (values ${why})` };
       return {
         missing:
           `was stored as digest only (${why}); raise the LineagePlugin option maxInlineBytes to record ` +
           `inputs this large, or replace the whole input with --set ${`args[${i}]`}=<value>`,
       };
     }
-    return fromEncoded((artifact.value ?? null) as EncodedValue);
+    return fromEncoded((artifact.value ?? null) as EncodedValue, `args[${i}]`);
   });
 }
 
 /** A run's workflow arguments, as its run-start record stored them (always inline). */
 export function argsOfRun(target: string, run: RunRow): RecordedArg[] {
+  if (run.args === null && run.argsDigest !== null) {
+    throw new RerunInputNotReplayableError(
+      target,
+      'args',
+      'were stored as a digest only (the worker encodes payloads with a payload codec; LineagePlugin option captureValuesWithCodec: true stores them)',
+    );
+  }
   if (!Array.isArray(run.args)) {
     throw new RerunInputNotReplayableError(
       target,
@@ -49,7 +69,7 @@ export function argsOfRun(target: string, run: RunRow): RecordedArg[] {
       'were not recorded (the run-start record is missing; was the worker running LineagePlugin?)',
     );
   }
-  return (run.args as EncodedValue[]).map(fromEncoded);
+  return (run.args as EncodedValue[]).map((arg, i) => fromEncoded(arg, `args[${i}]`));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { decodeValue, isReplayable, type EncodedValue } from '../artifacts/encode';
 import type { LineageHeader } from '../capture/lineage-header';
 import type { ResolvedLineageOptions } from '../options';
@@ -178,7 +178,9 @@ async function cacheHit(
       and(
         eq(executions.cacheKey, cacheKey),
         eq(executions.state, 'COMPLETE'),
-        sql`${executions.cacheVersion} is not distinct from ${version}`,
+        // Not `is not distinct from $1`: the planner cannot estimate it, and then sorts every
+        // execution sharing the key instead of reading the newest from executions_cache_key_idx.
+        version === null ? isNull(executions.cacheVersion) : eq(executions.cacheVersion, version),
         eq(artifacts.inline, true),
       ),
     )

@@ -57,3 +57,19 @@ export function classifyStoreError(error: unknown): StoreErrorKind {
   const message = error instanceof Error ? error.message : String(error);
   return /connect|closed|terminat|socket|timeout/i.test(message) ? 'unavailable' : 'rejected';
 }
+
+/**
+ * What went wrong, in one short line: the innermost cause's message (the driver's own words, e.g.
+ * `connect ECONNREFUSED 127.0.0.1:5432`). Outer messages such as Drizzle's repeat the whole
+ * statement with its parameters — captured values — which must not end up in logs or in the
+ * failure Temporal stores.
+ */
+export function storeErrorSummary(error: unknown): string {
+  let inner: unknown = error;
+  for (let depth = 0; inner instanceof Error && inner.cause instanceof Error && depth < 10; depth++) {
+    inner = inner.cause;
+  }
+  const message = inner instanceof Error ? inner.message : String(inner);
+  const line = message.split('\n')[0]!.trim();
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}

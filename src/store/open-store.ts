@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import type * as PgliteModule from '@electric-sql/pglite';
 import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import type * as DrizzlePglite from 'drizzle-orm/pglite';
+import type * as DrizzlePgliteMigrator from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { SQL } from 'drizzle-orm';
@@ -87,6 +87,13 @@ async function openPglite(dataDir: string | undefined): Promise<LineageStore> {
   const target = dataDir ? `pglite:${dataDir}` : 'pglite:memory';
   try {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
+    // Loaded on use: PGlite costs a few hundred ms of start-up that a CLI command on Postgres
+    // should not pay. `require`, not `import()`: tsx's CommonJS hook resolves only the former.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { PGlite } = require('@electric-sql/pglite') as typeof PgliteModule;
+    const { drizzle: drizzlePglite } = require('drizzle-orm/pglite') as typeof DrizzlePglite;
+    const { migrate: migratePglite } = require('drizzle-orm/pglite/migrator') as typeof DrizzlePgliteMigrator;
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const client = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
     const db = drizzlePglite(client, { schema });
     await migratePglite(db, { migrationsFolder: migrationsFolder() });

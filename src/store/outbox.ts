@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
-import { classifyStoreError } from './error-kinds';
+import { classifyStoreError, storeErrorSummary } from './error-kinds';
 import { parseRecord, serialiseRecord, type WriteRecord } from './write-records';
 
 /** How one pass over the outbox went. */
@@ -26,7 +26,8 @@ const CONFLICT_RETRIES = 3;
 /** Passes per drain, so that a writer appending as fast as the drain applies cannot keep it forever. */
 const MAX_PASSES = 20;
 
-const errorText = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+const errorText = (error: unknown) =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /**
  * A durable local outbox of store writes: one file per record, written (fsynced, then renamed
@@ -93,9 +94,15 @@ export class Outbox {
         for (const file of files) {
           const outcome = await this.applyFile(file, apply);
           if (outcome === 'applied') applied++;
-          else if (outcome !== 'gone' && 'rejected' in outcome) rejected.push({ file, error: outcome.rejected });
+          else if (outcome !== 'gone' && 'rejected' in outcome)
+            rejected.push({ file, error: outcome.rejected });
           else if (outcome !== 'gone') {
-            return { applied, rejected, remaining: (await this.files()).length, unavailable: outcome.unavailable };
+            return {
+              applied,
+              rejected,
+              remaining: (await this.files()).length,
+              unavailable: outcome.unavailable,
+            };
           }
           if (applied % 100 === 99) await this.touchLock();
         }
@@ -133,10 +140,10 @@ export class Outbox {
   }
 
   private async reject(file: string, error: unknown): Promise<{ rejected: string }> {
-    const text = errorText(error);
-    await writeFile(join(this.dir, 'failed', `${file}.error.txt`), `${text}\n`);
+    // The note beside the record may hold the whole failed statement; logs get the short form.
+    await writeFile(join(this.dir, 'failed', `${file}.error.txt`), `${errorText(error)}\n`);
     await rename(join(this.dir, file), join(this.dir, 'failed', file));
-    return { rejected: text };
+    return { rejected: storeErrorSummary(error) };
   }
 
   private get lockPath(): string {

@@ -54,8 +54,13 @@ export const contexts = pgTable(
   },
   (t) => [
     uniqueIndex('contexts_type_name_key').on(t.type, t.name),
-    index('contexts_run_started_idx').on(t.type, t.startedAt),
-    index('contexts_workflow_idx').on(t.workflowId, t.runId),
+    // The runs listing's order (newest first, keyset-paged on (started_at, id)), so a page reads
+    // only its own rows from the index however many runs there are.
+    index('contexts_type_started_idx').on(t.type, t.startedAt.desc().nullsLast(), t.id.desc().nullsFirst()),
+    // text_pattern_ops serves `like 'prefix%'` (run references, prefix search) in any collation;
+    // the default opclass does so only under the C locale.
+    index('contexts_workflow_idx').on(t.workflowId.op('text_pattern_ops'), t.runId),
+    index('contexts_run_id_idx').on(t.runId.op('text_pattern_ops')),
   ],
 );
 
@@ -112,9 +117,19 @@ export const executions = pgTable(
   (t) => [
     uniqueIndex('executions_attempt_key').on(t.workflowId, t.runId, t.activityId, t.attempt),
     index('executions_type_input_idx').on(t.activityType, t.inputDigest),
-    index('executions_state_idx').on(t.state),
-    index('executions_cache_key_idx').on(t.cacheKey, t.state),
-    index('executions_rerun_of_idx').on(t.rerunOf),
+    // Partial indexes: only RUNNING attempts (what reconciliation looks for), only COMPLETE ones
+    // (what the cache may return, newest first, so a lookup reads one entry however many
+    // attempts share the key), only reruns. Each attempt's insert and end-of-attempt update then
+    // write four index entries instead of six.
+    index('executions_running_idx')
+      .on(t.id)
+      .where(sql`${t.state} = 'RUNNING'`),
+    index('executions_cache_key_idx')
+      .on(t.cacheKey, t.endedAt.desc().nullsFirst(), t.id.desc().nullsFirst())
+      .where(sql`${t.state} = 'COMPLETE'`),
+    index('executions_rerun_of_idx')
+      .on(t.rerunOf)
+      .where(sql`${t.rerunOf} is not null`),
   ],
 );
 
@@ -138,8 +153,9 @@ export const artifacts = pgTable(
   },
   (t) => [
     uniqueIndex('artifacts_identity_key').on(t.identity),
-    index('artifacts_type_uri_idx').on(t.type, t.uri),
-    index('artifacts_digest_idx').on(t.digest),
+    // URI and digest lookups are exact or by prefix (`--uri s3://bucket/models/`, a short digest).
+    index('artifacts_uri_idx').on(t.uri.op('text_pattern_ops')),
+    index('artifacts_digest_idx').on(t.digest.op('text_pattern_ops')),
   ],
 );
 
@@ -160,7 +176,8 @@ export const events = pgTable(
   },
   (t) => [
     uniqueIndex('events_edge_key').on(t.executionId, t.artifactId, t.type, t.path),
-    index('events_artifact_idx').on(t.artifactId, t.type),
+    // execution_id included: a walk step from an artifact is then an index-only scan.
+    index('events_artifact_idx').on(t.artifactId, t.type, t.executionId),
   ],
 );
 

@@ -2,9 +2,9 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { ArtifactDraft, CapturedArtifact } from '../artifacts/capture';
 
 /**
- * The artifact half of an attempt's writes, as CTEs to embed in that write's single statement:
- * an attempt costs two round trips whatever its artifacts (the bench showed ~15 small statements
- * per attempt costing more CPU than Temporal itself).
+ * The artifact half of attempt writes, as CTEs to embed in the write's single statement: an
+ * attempt costs two statements whatever its artifacts (the bench showed ~15 small statements per
+ * attempt costing more CPU than Temporal itself), and a batch of attempts the same two.
  *
  * Artifacts travel as one jsonb parameter unpacked by jsonb_to_recordset: one bind value however
  * many artifacts, on postgres.js and PGlite alike.
@@ -52,22 +52,29 @@ function artifactRow(a: ArtifactDraft) {
   };
 }
 
+/** One attempt's share of a (possibly batched) attempt statement. */
+export interface AttemptArtifacts {
+  /** The attempt's index in the batch: what its edges are joined back to it by. */
+  readonly i: number;
+  readonly runContextId: number;
+  readonly captured: readonly CapturedArtifact[];
+}
+
 /**
- * CTEs `new_artifacts(id, identity)`, `edge_ids(artifact_id, path)` and the run attribution.
- * DO UPDATE rather than DO NOTHING so that RETURNING also gives the id of a row that another
- * worker committed a moment ago; rows are sorted so that concurrent writers lock in one order.
+ * CTEs `new_artifacts(id, identity)`, `edge_ids(i, run_context_id, artifact_id, path)` and the
+ * run attributions, for every attempt of a batch. DO UPDATE rather than DO NOTHING so that
+ * RETURNING also gives the id of a row that another worker committed a moment ago; rows are
+ * inserted in key order so that concurrent writers lock in one order.
  */
-export function artifactCtes(
-  captured: readonly CapturedArtifact[],
-  known: KnownArtifacts,
-  runContextId: number,
-): SQL {
+export function artifactCtes(attempts: readonly AttemptArtifacts[], known: KnownArtifacts): SQL {
   const fresh = new Map<string, ArtifactDraft>();
-  const edges = captured.map(({ path, artifact }) => {
-    const id = known.get(artifact.identity);
-    if (id === undefined) fresh.set(artifact.identity, artifact);
-    return { identity: artifact.identity, path, artifact_id: id ?? null };
-  });
+  const edges = attempts.flatMap(({ i, runContextId, captured }) =>
+    captured.map(({ path, artifact }) => {
+      const id = known.get(artifact.identity);
+      if (id === undefined) fresh.set(artifact.identity, artifact);
+      return { i, run_context_id: runContextId, identity: artifact.identity, path, artifact_id: id ?? null };
+    }),
+  );
   const rows = [...fresh.values()].sort((a, b) => (a.identity < b.identity ? -1 : 1)).map(artifactRow);
   return sql`
     new_artifacts as (
@@ -79,13 +86,14 @@ export function artifactCtes(
       returning id, identity
     ),
     edge_ids as (
-      select coalesce(e.artifact_id, n.id) as artifact_id, e.path
-      from jsonb_to_recordset(${JSON.stringify(edges)}::jsonb) as e(identity text, path text, artifact_id bigint)
+      select e.i, e.run_context_id, coalesce(e.artifact_id, n.id) as artifact_id, e.path
+      from jsonb_to_recordset(${JSON.stringify(edges)}::jsonb)
+        as e(i int, run_context_id bigint, identity text, path text, artifact_id bigint)
       left join new_artifacts n on n.identity = e.identity
     ),
     attributed as (
       insert into attributions (context_id, artifact_id)
-      select distinct ${runContextId}::bigint, artifact_id from edge_ids
+      select distinct run_context_id, artifact_id from edge_ids order by 1, 2
       on conflict do nothing
     )`;
 }

@@ -1,9 +1,11 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import type { CapturedArtifact } from '../artifacts/capture';
+import { LineageError } from '../errors';
 import type { LineageStore } from './open-store';
 import { attributions, events, executions, type ExecutionState } from './schema';
 import type { ContextWriter, RunRef } from './write-contexts';
 import { artifactCtes, KnownArtifacts, NEW_ARTIFACT_IDS } from './write-artifacts';
+import { WriteBatcher } from './write-batcher';
 
 /** What is known of an activity attempt when it starts. */
 export interface AttemptStart {
@@ -39,6 +41,14 @@ export interface AttemptHandle {
   readonly runContextId: number;
 }
 
+/** The error of an attempt marked ABANDONED because a later attempt of its activity started. */
+const ABANDONED_ERROR = JSON.stringify({
+  type: 'LineageAbandoned',
+  message:
+    'A later attempt of this activity started while this one was still RUNNING: its worker stopped or ' +
+    'lost contact before recording how it ended, and Temporal timed it out.',
+});
+
 function isForeignKeyViolation(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
     if ((e as { code?: unknown }).code === '23503') return true;
@@ -46,12 +56,37 @@ function isForeignKeyViolation(error: unknown): boolean {
   return false;
 }
 
+/** One attempt start waiting in a batch. */
+interface PendingStart {
+  readonly start: AttemptStart;
+  readonly runContextId: number;
+}
+
+/** One attempt end waiting in a batch. */
+interface PendingEnd {
+  readonly handle: AttemptHandle;
+  readonly end: AttemptEnd;
+}
+
+const START_COLUMNS = sql.raw(
+  'i int, workflow_id text, run_id text, activity_id text, attempt int, activity_type text, task_queue text, ' +
+    'is_local boolean, worker_identity text, build_id text, started_at timestamptz, input_digest text, ' +
+    'rerun_of bigint, cache_key text, cache_version text, run_context_id bigint',
+);
+const END_COLUMNS = sql.raw(
+  'i int, execution_id bigint, state text, ended_at timestamptz, output_digest text, error jsonb',
+);
+
 /**
- * Writes activity attempts: one statement when an attempt starts (execution RUNNING + inputs)
- * and one when it ends (outputs + final state); both idempotent on the store's unique keys.
+ * Writes activity attempts: one statement when attempts start (executions RUNNING + inputs) and
+ * one when they end (outputs + final state), both idempotent on the store's unique keys. Attempts
+ * that arrive while earlier writes are in flight are written together (group commit, see
+ * {@link WriteBatcher}): one statement for many attempts, each caller awaiting its own.
  */
 export class AttemptWriter {
   private readonly known = new KnownArtifacts();
+  private readonly starts = new WriteBatcher<PendingStart, number>((items) => this.writeStarts(items));
+  private readonly ends = new WriteBatcher<PendingEnd, void>((items) => this.writeEnds(items));
 
   constructor(
     private readonly store: LineageStore,
@@ -83,50 +118,111 @@ export class AttemptWriter {
 
   async start(start: AttemptStart): Promise<AttemptHandle> {
     const runContextId = await this.runContext(start);
-    const row = await this.write<{ execution_id: string | number; new_artifacts: Array<[number, string]> }>(
-      () => sql`
-      with ${artifactCtes(start.inputs, this.known, runContextId)},
-      execution as (
-        insert into executions (workflow_id, run_id, activity_id, attempt, activity_type, task_queue, is_local,
-          worker_identity, build_id, state, started_at, input_digest, rerun_of, cache_key, cache_version)
-        values (${start.run.workflowId}, ${start.run.runId}, ${start.activityId}, ${start.attempt},
-          ${start.activityType}, ${start.taskQueue}, ${start.isLocal}, ${start.workerIdentity}, ${start.buildId},
-          'RUNNING', ${start.startedAt.toISOString()}::timestamptz, ${start.inputDigest}, ${start.rerunOf}::bigint,
-          ${start.cacheKey}, ${start.cacheVersion})
-        -- A redelivered attempt keeps its row and id; the no-op update makes RETURNING give it.
-        on conflict (workflow_id, run_id, activity_id, attempt) do update set activity_type = excluded.activity_type
-        returning id
-      ),
-      associated as (
-        insert into associations (context_id, execution_id)
-        select ${runContextId}::bigint, id from execution on conflict do nothing
-      ),
-      inputs as (
-        insert into events (execution_id, artifact_id, type, path)
-        select x.id, e.artifact_id, 'INPUT', e.path from execution x cross join edge_ids e on conflict do nothing
-      )
-      select (select id from execution) as execution_id, ${NEW_ARTIFACT_IDS}`,
-    );
-    this.known.remember(row.new_artifacts);
-    return { executionId: Number(row.execution_id), runContextId };
+    return { executionId: await this.starts.push({ start, runContextId }), runContextId };
   }
 
   async end(handle: AttemptHandle, end: AttemptEnd): Promise<void> {
+    await this.ends.push({ handle, end });
+  }
+
+  private async writeStarts(items: PendingStart[]): Promise<number[]> {
+    const attempts = items.map(({ start: s, runContextId }, i) => ({
+      i,
+      workflow_id: s.run.workflowId,
+      run_id: s.run.runId,
+      activity_id: s.activityId,
+      attempt: s.attempt,
+      activity_type: s.activityType,
+      task_queue: s.taskQueue,
+      is_local: s.isLocal,
+      worker_identity: s.workerIdentity,
+      build_id: s.buildId,
+      started_at: s.startedAt.toISOString(),
+      input_digest: s.inputDigest,
+      rerun_of: s.rerunOf,
+      cache_key: s.cacheKey,
+      cache_version: s.cacheVersion,
+      run_context_id: runContextId,
+    }));
+    const row = await this.write<{
+      executions: Array<[number, string | number]>;
+      new_artifacts: Array<[number, string]>;
+    }>(
+      () => sql`
+      with ${artifactCtes(
+        items.map(({ start, runContextId }, i) => ({ i, runContextId, captured: start.inputs })),
+        this.known,
+      )},
+      attempt as (select * from jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb) as a(${START_COLUMNS})),
+      execution as (
+        insert into executions (workflow_id, run_id, activity_id, attempt, activity_type, task_queue, is_local,
+          worker_identity, build_id, state, started_at, input_digest, rerun_of, cache_key, cache_version)
+        select workflow_id, run_id, activity_id, attempt, activity_type, task_queue, is_local, worker_identity,
+          build_id, 'RUNNING', started_at, input_digest, rerun_of, cache_key, cache_version
+        from attempt order by workflow_id, run_id, activity_id, attempt
+        -- A redelivered attempt keeps its row and id; the no-op update makes RETURNING give it.
+        on conflict (workflow_id, run_id, activity_id, attempt) do update set activity_type = excluded.activity_type
+        returning id, workflow_id, run_id, activity_id, attempt
+      ),
+      started as (
+        select a.i, a.run_context_id, x.id from attempt a join execution x using (workflow_id, run_id, activity_id, attempt)
+      ),
+      associated as (
+        insert into associations (context_id, execution_id)
+        select run_context_id, id from started order by 1, 2 on conflict do nothing
+      ),
+      inputs as (
+        insert into events (execution_id, artifact_id, type, path)
+        select s.id, e.artifact_id, 'INPUT', e.path from started s join edge_ids e on e.i = s.i on conflict do nothing
+      ),
+      -- Temporal only starts attempt N+1 once attempt N is over; one still RUNNING lost its worker.
+      abandoned as (
+        update executions x set state = 'ABANDONED', ended_at = a.started_at, error = ${ABANDONED_ERROR}::jsonb
+        from attempt a
+        where x.workflow_id = a.workflow_id and x.run_id = a.run_id and x.activity_id = a.activity_id
+          and x.attempt < a.attempt and x.state = 'RUNNING'
+      )
+      select (select jsonb_agg(jsonb_build_array(i, id)) from started) as executions, ${NEW_ARTIFACT_IDS}`,
+    );
+    this.known.remember(row.new_artifacts);
+    const ids = new Map((row.executions ?? []).map(([i, id]) => [Number(i), Number(id)]));
+    return items.map((_, i) => {
+      const id = ids.get(i);
+      if (id === undefined)
+        throw new LineageError(`attempt start ${i} of a batch of ${items.length} returned no row`);
+      return id;
+    });
+  }
+
+  private async writeEnds(items: PendingEnd[]): Promise<void[]> {
+    const ends = items.map(({ handle, end }, i) => ({
+      i,
+      execution_id: handle.executionId,
+      state: end.state,
+      ended_at: end.endedAt.toISOString(),
+      output_digest: end.outputDigest,
+      error: end.error,
+    }));
     const row = await this.write<{ new_artifacts: Array<[number, string]> }>(
       () => sql`
-      with ${artifactCtes(end.outputs, this.known, handle.runContextId)},
+      with ${artifactCtes(
+        items.map(({ handle, end }, i) => ({ i, runContextId: handle.runContextId, captured: end.outputs })),
+        this.known,
+      )},
+      ending as (select * from jsonb_to_recordset(${JSON.stringify(ends)}::jsonb) as n(${END_COLUMNS})),
       outputs as (
         insert into events (execution_id, artifact_id, type, path)
-        select ${handle.executionId}::bigint, artifact_id, 'OUTPUT', path from edge_ids on conflict do nothing
+        select n.execution_id, e.artifact_id, 'OUTPUT', e.path from ending n join edge_ids e on e.i = n.i
+        on conflict do nothing
       ),
       ended as (
-        update executions set state = ${end.state}, ended_at = ${end.endedAt.toISOString()}::timestamptz,
-          output_digest = ${end.outputDigest}, error = ${end.error === null ? null : JSON.stringify(end.error)}::jsonb
-        where id = ${handle.executionId}
+        update executions x set state = n.state, ended_at = n.ended_at, output_digest = n.output_digest, error = n.error
+        from ending n where x.id = n.execution_id
       )
       select ${NEW_ARTIFACT_IDS}`,
     );
     this.known.remember(row.new_artifacts);
+    return items.map(() => undefined);
   }
 
   /**

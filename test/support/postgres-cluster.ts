@@ -11,6 +11,13 @@ export interface PostgresCluster {
   url: string;
   /** Stops the server and deletes its data directory (no-op for `TEST_DATABASE_URL`). */
   stop(): Promise<void>;
+  /**
+   * Stops the server (fast shutdown: sessions are cut), keeping its data, and starts it again on
+   * the same port: for tests of a store that goes away mid-run. Only on a cluster started with
+   * `{ throwaway: true }`.
+   */
+  stopServer(): void;
+  startServer(): void;
 }
 
 function serverBinDir(): string {
@@ -47,9 +54,16 @@ function freePort(): Promise<number> {
  * Starts a throwaway PostgreSQL cluster (trust auth, fsync off) on a free 127.0.0.1 port, or returns
  * the server named by `TEST_DATABASE_URL` when that is set.
  */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(
+  options: { throwaway?: boolean } = {},
+): Promise<PostgresCluster> {
   const external = process.env['TEST_DATABASE_URL'];
-  if (external) return { url: external, stop: async () => {} };
+  if (external && !options.throwaway) {
+    const refuse = () => {
+      throw new Error('a TEST_DATABASE_URL server cannot be stopped by a test');
+    };
+    return { url: external, stop: async () => {}, stopServer: refuse, startServer: refuse };
+  }
 
   const bin = serverBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'lineage-pg-'));
@@ -91,8 +105,14 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       ].join('\n') + '\n',
     );
     // `-w` returns once the server accepts connections.
-    run('pg_ctl', ['start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60']);
-    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
+    const startServer = () => run('pg_ctl', ['start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60']);
+    startServer();
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      stop,
+      stopServer: () => run('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w']),
+      startServer,
+    };
   } catch (error) {
     // The server log is the only place that says why startup failed, and stop() deletes it.
     const log = join(dir, 'server.log');

@@ -1,15 +1,31 @@
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type * as TemporalClient from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import type * as TemporalWorker from '@temporalio/worker';
 import { InvalidArgumentError, type Command } from 'commander';
 import { LineageError } from '../../errors';
 import { parseOverride } from '../../rerun/overrides';
-import { rerunExecution, type ExecutionRerunResult } from '../../rerun/rerun-execution';
-import { startRunRerun, type RunRerunResult } from '../../rerun/rerun-run';
+import type * as RerunExecution from '../../rerun/rerun-execution';
+import type { ExecutionRerunResult } from '../../rerun/rerun-execution';
+import type * as RerunRun from '../../rerun/rerun-run';
+import type { RunRerunResult } from '../../rerun/rerun-run';
 import { formatVerdict, type RerunVerdict } from '../../rerun/verdict';
 import type { CliContext } from '../context';
 import { executionJson, runJson } from '../json';
 import { paintState, type Output } from '../output';
 import { collect } from '../parse-options';
+
+/*
+ * Temporal's client and worker packages, and the rerun modules built on them, load when a rerun
+ * command runs, not at start-up: they cost most of a second that every other command would pay
+ * (`lineage runs` answers within one). `require`, not `import()`: tsx's CommonJS hook does not
+ * resolve a dynamic import of a .ts module.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const temporalClient = () => require('@temporalio/client') as typeof TemporalClient;
+const temporalWorker = () => require('@temporalio/worker') as typeof TemporalWorker;
+const rerunExecutionModule = () => require('../../rerun/rerun-execution') as typeof RerunExecution;
+const rerunRunModule = () => require('../../rerun/rerun-run') as typeof RerunRun;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 interface TemporalOptions {
   readonly address?: string;
@@ -50,6 +66,7 @@ async function withClient<T>(
   const options = command.optsWithGlobals<TemporalOptions>();
   const address = options.address ?? ctx.io.env['TEMPORAL_ADDRESS'] ?? 'localhost:7233';
   const namespace = options.namespace ?? ctx.io.env['TEMPORAL_NAMESPACE'] ?? 'default';
+  const { Client, Connection } = temporalClient();
   const connection = await Connection.connect({ address });
   try {
     return await body(new Client({ connection, namespace }));
@@ -65,6 +82,7 @@ async function withClient<T>(
  */
 function quietWorkerLogs(ctx: CliContext): void {
   if (ctx.io.env['LINEAGE_DEBUG']) return;
+  const { DefaultLogger, Runtime } = temporalWorker();
   try {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
   } catch {
@@ -139,6 +157,7 @@ export function registerRerun(program: Command, ctx: CliContext): void {
         command: Command,
       ) => {
         quietWorkerLogs(ctx);
+        const { rerunExecution } = rerunExecutionModule();
         await ctx.withStore(command, (store, out) =>
           withClient(command, ctx, async (client) => {
             const result = await rerunExecution({
@@ -186,6 +205,7 @@ export function registerRerun(program: Command, ctx: CliContext): void {
         options: { from?: string; set?: Array<[string, unknown]>; cache: boolean; wait: boolean },
         command: Command,
       ) => {
+        const { startRunRerun } = rerunRunModule();
         await ctx.withStore(command, (store, out) =>
           withClient(command, ctx, async (client) => {
             const handle = await startRunRerun({

@@ -1,0 +1,48 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { maskUrlPasswords } from '../artifacts/redact';
+import { boundedText } from '../artifacts/safe-text';
+
+/** The error type an attempt fails with when `onStoreError: 'fail'` and the store is unreachable. */
+export const STORE_UNAVAILABLE = 'LineageStoreUnavailable';
+
+/** What is stored instead of an error message when the worker encrypts payloads (digest-only mode). */
+export const DIGEST_ONLY_TEXT = '(not stored: the worker encodes payloads with a payload codec)';
+
+/** Error text is a diagnostic, not a value: it is bounded (with a note), never silently cut. */
+const MAX_MESSAGE_CHARS = 16 * 1024;
+const MAX_STACK_CHARS = 32 * 1024;
+
+/**
+ * An activity's error as the `executions.error` column stores it: type, message and stack, made
+ * storable (NUL and lone surrogates escaped: jsonb rejects them), bounded, and with URL passwords
+ * masked (a connection error quoting its URL is common). Messages are otherwise stored as thrown:
+ * redaction by key does not apply to free text.
+ */
+export function describeError(
+  error: unknown,
+  digestOnly: boolean,
+): { type: string; message: string; stack?: string } {
+  let type: string;
+  let message: string;
+  let stack: string | undefined;
+  if (error instanceof ApplicationFailure) {
+    type = error.type ?? error.name;
+    ({ message, stack } = error);
+  } else if (error instanceof Error) {
+    ({ name: type, message, stack } = error);
+  } else {
+    type = typeof error;
+    try {
+      message = String(error);
+    } catch {
+      message = '(unprintable)';
+    }
+  }
+  const safeType = boundedText(String(type), 256);
+  if (digestOnly) return { type: safeType, message: DIGEST_ONLY_TEXT };
+  return {
+    type: safeType,
+    message: boundedText(maskUrlPasswords(String(message)), MAX_MESSAGE_CHARS),
+    ...(typeof stack === 'string' ? { stack: boundedText(maskUrlPasswords(stack), MAX_STACK_CHARS) } : {}),
+  };
+}

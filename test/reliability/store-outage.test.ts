@@ -1,0 +1,210 @@
+/**
+ * Fault 1: the PostgreSQL server stops while a run is in flight and starts again. For each
+ * onStoreError policy that promises no loss ('fail', 'outbox'), every activity attempt ends up in
+ * the store exactly once with its true state, and the pipeline's result is what it would be
+ * without lineage. The server is a throwaway cluster of this file's own, so no other test notices.
+ */
+import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORE_UNAVAILABLE } from '../../src/capture/recorder';
+import { LineagePlugin } from '../../src/plugin';
+import { openStore, type LineageStore } from '../../src/store/open-store';
+import { json, lineage } from '../cli/run-cli';
+import { createTestDatabase } from '../support/databases';
+import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
+import { testClient, uniqueQueue } from '../support/temporal';
+import { reliabilityActivities } from './support/activities';
+import type { steadySteps } from './support/workflows';
+import { runExecutions, tableCounts, waitFor, withReliabilityWorker } from './support/harness';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const expected = (n: number) => Array.from({ length: n }, (_, i) => i * 2);
+const pendingRecords = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.json')).length;
+
+describe('the store goes away mid-run and comes back', () => {
+  let cluster: PostgresCluster;
+  const stores: LineageStore[] = [];
+
+  beforeAll(async () => {
+    cluster = await startPostgresCluster({ throwaway: true });
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close().catch(() => {})));
+    await cluster?.stop();
+  });
+
+  async function database(label: string): Promise<{ url: string; store: LineageStore }> {
+    const { url } = await createTestDatabase(cluster.url, label);
+    const store = await openStore({ url, poolSize: 2 });
+    stores.push(store);
+    return { url, store };
+  }
+
+  const count = async (store: LineageStore, workflowId: string, state: string) =>
+    Number(
+      (
+        await store.rows<{ n: string }>(
+          sql`select count(*) as n from executions where workflow_id = ${workflowId} and state = ${state}`,
+        )
+      )[0]!.n,
+    );
+
+  const runRow = async (store: LineageStore, workflowId: string) =>
+    (
+      await store.rows<{ status: string; result: unknown }>(
+        sql`select status, result from contexts where type = 'run' and workflow_id = ${workflowId}`,
+      )
+    )[0];
+
+  it("'fail': attempts fail retryably during the outage; afterwards each attempt is one row with its true state", async () => {
+    const { url, store } = await database('outage_fail');
+    const { activities, calls } = reliabilityActivities();
+    const plugin = new LineagePlugin({ databaseUrl: url, onStoreError: 'fail', poolSize: 4 });
+    const taskQueue = uniqueQueue('outage-fail');
+    const workflowId = uniqueQueue('steady');
+    const client = await testClient();
+    const n = 12;
+    const result = await withReliabilityWorker({ plugin, taskQueue, activities }, async () => {
+      const handle = await client.workflow.start<typeof steadySteps>('steadySteps', {
+        taskQueue,
+        workflowId,
+        args: [n, 300],
+      });
+      // Stop while a body runs, so that one attempt's end write is what fails.
+      await waitFor('4 completed steps and one running', async () =>
+        (await count(store, workflowId, 'COMPLETE')) >= 4 && (await count(store, workflowId, 'RUNNING')) >= 1
+          ? true
+          : undefined,
+      );
+      cluster.stopServer();
+      await sleep(2_500);
+      cluster.startServer();
+      return handle.result();
+    });
+    expect(result).toEqual(expected(n));
+    expect(await plugin.flush()).toBe(true);
+
+    const rows = await runExecutions(store, workflowId);
+    const byActivity = new Map<string, typeof rows>();
+    for (const r of rows) byActivity.set(r.activityId, [...(byActivity.get(r.activityId) ?? []), r]);
+    expect(byActivity.size).toBe(n);
+    for (const [activityId, attempts] of byActivity) {
+      // Attempts 1..k, each once, the last COMPLETE and every other FAILED because of the outage.
+      expect(attempts.map((a) => a.attempt)).toEqual(attempts.map((_, i) => i + 1));
+      expect(attempts.at(-1)!.state).toBe('COMPLETE');
+      for (const failed of attempts.slice(0, -1)) {
+        expect(failed).toMatchObject({ state: 'FAILED', error: { type: STORE_UNAVAILABLE } });
+      }
+      // A refused attempt never ran its body; every other attempt did, exactly once.
+      const ran = attempts.filter((a) => !a.error?.message?.includes('before running its body'));
+      expect(ran.length, `bodies of activity ${activityId}`).toBe(calls.get(`${workflowId}/${activityId}`));
+    }
+    const failed = rows.filter((r) => r.state === 'FAILED');
+    expect(failed.length).toBeGreaterThan(0);
+    // The step in flight when the server stopped: its body returned, its end could not be written.
+    expect(failed.some((r) => r.error?.message?.includes('outputs could not be recorded'))).toBe(true);
+    expect(await runRow(store, workflowId)).toMatchObject({ status: 'COMPLETED', result: expected(n) });
+  });
+
+  it("'outbox': the pipeline runs on; the worker writes its outbox, in order, once the store is back", async () => {
+    const { url, store } = await database('outage_outbox_live');
+    const outboxDir = mkdtempSync(join(tmpdir(), 'lineage-outbox-'));
+    const { activities, calls } = reliabilityActivities();
+    const plugin = new LineagePlugin({ databaseUrl: url, onStoreError: 'outbox', outboxDir, poolSize: 4 });
+    const taskQueue = uniqueQueue('outage-outbox');
+    const workflowId = uniqueQueue('steady');
+    const client = await testClient();
+    const n = 16;
+    const result = await withReliabilityWorker({ plugin, taskQueue, activities }, async () => {
+      const handle = await client.workflow.start<typeof steadySteps>('steadySteps', {
+        taskQueue,
+        workflowId,
+        args: [n, 150],
+      });
+      await waitFor('4 completed steps', async () =>
+        (await count(store, workflowId, 'COMPLETE')) >= 4 ? true : undefined,
+      );
+      cluster.stopServer();
+      await waitFor(
+        'records in the outbox',
+        () => (pendingRecords(outboxDir) >= 4 ? true : undefined),
+        10_000,
+      );
+      await sleep(1_000);
+      cluster.startServer();
+      const done = await handle.result();
+      await waitFor(
+        'the outbox to drain',
+        () => (pendingRecords(outboxDir) === 0 ? true : undefined),
+        15_000,
+      );
+      return done;
+    });
+    expect(result).toEqual(expected(n));
+    const rows = await runExecutions(store, workflowId);
+    // No attempt failed: the store was never in the pipeline's way, and nothing is missing.
+    expect(rows).toHaveLength(n);
+    expect(rows.every((r) => r.attempt === 1 && r.state === 'COMPLETE' && r.error === null)).toBe(true);
+    for (const r of rows) expect(calls.get(`${workflowId}/${r.activityId}`)).toBe(1);
+    const outputs = await store.rows<{ value: unknown }>(sql`
+      select a.value from executions e join events v on v.execution_id = e.id and v.type = 'OUTPUT'
+      join artifacts a on a.id = v.artifact_id where e.workflow_id = ${workflowId} order by a.value`);
+    expect(outputs.map((o) => o.value).sort((a, b) => Number(a) - Number(b))).toEqual(expected(n));
+    expect(await runRow(store, workflowId)).toMatchObject({ status: 'COMPLETED', result: expected(n) });
+  });
+
+  it("'outbox': records outlive the worker; `lineage reconcile --outbox` writes them once the store is back", async () => {
+    const { url, store } = await database('outage_outbox_later');
+    const outboxDir = mkdtempSync(join(tmpdir(), 'lineage-outbox-'));
+    const { activities } = reliabilityActivities();
+    const plugin = new LineagePlugin({ databaseUrl: url, onStoreError: 'outbox', outboxDir, poolSize: 2 });
+    const taskQueue = uniqueQueue('outage-outbox-later');
+    const workflowId = uniqueQueue('steady');
+    const client = await testClient();
+    const n = 8;
+    let result: unknown;
+    try {
+      result = await withReliabilityWorker({ plugin, taskQueue, activities }, async () => {
+        const handle = await client.workflow.start<typeof steadySteps>('steadySteps', {
+          taskQueue,
+          workflowId,
+          args: [n, 100],
+        });
+        await waitFor('2 completed steps', async () =>
+          (await count(store, workflowId, 'COMPLETE')) >= 2 ? true : undefined,
+        );
+        cluster.stopServer();
+        // The whole rest of the run happens while the store is down; then the worker shuts down.
+        return handle.result();
+      });
+    } finally {
+      cluster.startServer();
+    }
+    expect(result).toEqual(expected(n));
+    const waiting = pendingRecords(outboxDir);
+    expect(waiting).toBeGreaterThan(0);
+    const copy = mkdtempSync(join(tmpdir(), 'lineage-outbox-copy-'));
+    cpSync(outboxDir, copy, { recursive: true });
+
+    const drained = json<{ outbox: { applied: number; rejected: number; remaining: number } }>(
+      await lineage(['reconcile', '--outbox', outboxDir, '--no-temporal', '--db', url, '--json']),
+    );
+    expect(drained.outbox).toEqual({ applied: waiting, rejected: 0, remaining: 0 });
+    const rows = await runExecutions(store, workflowId);
+    expect(rows).toHaveLength(n);
+    expect(rows.every((r) => r.attempt === 1 && r.state === 'COMPLETE')).toBe(true);
+    expect(await runRow(store, workflowId)).toMatchObject({ status: 'COMPLETED', result: expected(n) });
+
+    // Applying the same records again (as after a crash between applying and deleting) changes nothing.
+    const counts = await tableCounts(store);
+    const again = json<{ outbox: { applied: number } }>(
+      await lineage(['reconcile', '--outbox', copy, '--no-temporal', '--db', url, '--json']),
+    );
+    expect(again.outbox.applied).toBe(waiting);
+    expect(await tableCounts(store)).toEqual(counts);
+    expect(await runExecutions(store, workflowId)).toEqual(rows);
+  });
+});
