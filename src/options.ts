@@ -68,7 +68,9 @@ export const LineagePluginOptionsSchema = z.strictObject({
   redactKeys: z.array(z.union([z.string().min(1), z.instanceof(RegExp)])).default([...DEFAULT_REDACT_KEYS]),
   /** Called with every captured value and its path (`args[0].db`, `result`); returning true redacts it. */
   redact: z
-    .custom<RedactHook>((value) => typeof value === 'function', { message: 'expected (value, path) => boolean' })
+    .custom<RedactHook>((value) => typeof value === 'function', {
+      message: 'expected (value, path) => boolean',
+    })
     .optional(),
   /**
    * When the Worker's data converter has payload codecs (e.g. encryption), the store keeps only

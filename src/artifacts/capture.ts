@@ -215,3 +215,12 @@ export async function captureValue(
     return [{ path, artifact: await draftEncoded(marker, VALUE_TYPE, NO_URI, settings) }];
   }
 }
+
+/** {@link captureValue} for several roots at once (`args[0]`, `args[1]`, … or `result`). */
+export async function captureAll(
+  roots: ReadonlyArray<readonly [string, unknown]>,
+  settings: CaptureSettings,
+): Promise<CapturedArtifact[]> {
+  const parts = await Promise.all(roots.map(([path, value]) => captureValue(path, value, settings)));
+  return parts.flat();
+}

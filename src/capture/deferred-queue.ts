@@ -14,6 +14,8 @@ export interface DeferredQueue {
   drain(apply: (record: WriteRecord) => Promise<void>): Promise<DrainOutcome>;
   /** How many records are known to wait. */
   size(): number;
+  /** Looks again at what waits (a durable queue may hold records from an earlier process). */
+  refresh(): Promise<void>;
 }
 
 /** The retry queue of `onStoreError: 'fail'` is bounded: an outage must not exhaust the worker's memory. */
@@ -42,6 +44,10 @@ export class MemoryQueue implements DeferredQueue {
 
   size(): number {
     return this.records.length;
+  }
+
+  refresh(): Promise<void> {
+    return Promise.resolve();
   }
 
   append(records: readonly WriteRecord[]): Promise<void> {
@@ -102,6 +108,10 @@ export class OutboxQueue implements DeferredQueue {
 
   size(): number {
     return Math.max(this.pending, 0);
+  }
+
+  async refresh(): Promise<void> {
+    if (this.pending < 0) this.pending = (await this.outbox.files()).length;
   }
 
   async append(records: readonly WriteRecord[]): Promise<void> {

@@ -1,4 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
+import type { LineageStoreError } from '../errors';
+import type { AttemptEnd } from '../store/write-attempts';
 import { maskUrlPasswords } from '../artifacts/redact';
 import { boundedText } from '../artifacts/safe-text';
 
@@ -45,4 +47,32 @@ export function describeError(
     message: boundedText(maskUrlPasswords(String(message)), MAX_MESSAGE_CHARS),
     ...(typeof stack === 'string' ? { stack: boundedText(maskUrlPasswords(stack), MAX_STACK_CHARS) } : {}),
   };
+}
+
+const UNAVAILABLE_MESSAGES = {
+  refused:
+    'The lineage store was unreachable when this attempt started, so it failed before running its body ' +
+    "(onStoreError: 'fail'); Temporal retries it.",
+  unrecorded:
+    'The activity returned, but its outputs could not be recorded because the lineage store was ' +
+    "unreachable; the attempt was failed so that Temporal retries it (onStoreError: 'fail').",
+};
+
+/**
+ * How an attempt that `onStoreError: 'fail'` failed is recorded once the store is back: FAILED,
+ * without outputs (Temporal never got them), saying whether its body ran.
+ */
+export function unavailableEnd(why: keyof typeof UNAVAILABLE_MESSAGES): AttemptEnd {
+  return {
+    state: 'FAILED',
+    endedAt: new Date(),
+    outputDigest: null,
+    outputs: [],
+    error: { type: STORE_UNAVAILABLE, message: UNAVAILABLE_MESSAGES[why] },
+  };
+}
+
+/** The retryable failure `onStoreError: 'fail'` gives Temporal; its message never holds a password. */
+export function storeUnavailableFailure(error: LineageStoreError): ApplicationFailure {
+  return ApplicationFailure.create({ message: error.message, type: STORE_UNAVAILABLE, cause: error });
 }

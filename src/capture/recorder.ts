@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import type { Info as ActivityInfo } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
-import { captureValue, type CapturedArtifact, type CaptureSettings } from '../artifacts/capture';
+import { captureAll, type CaptureSettings } from '../artifacts/capture';
 import { valueDigest } from '../artifacts/digest';
 import { encodeValue } from '../artifacts/encode';
 import { FileDigester } from '../artifacts/file-digest';
@@ -22,7 +22,7 @@ import {
   type WriteRecord,
 } from '../store/write-records';
 import type { RunEnd, RunStart } from '../store/write-runs';
-import { describeError, DIGEST_ONLY_TEXT, STORE_UNAVAILABLE } from './error-record';
+import { describeError, DIGEST_ONLY_TEXT, storeUnavailableFailure, unavailableEnd } from './error-record';
 import type { LineageHeader } from './lineage-header';
 import type { RunEndStatus } from './sink-types';
 import { StoreGate } from './store-gate';
@@ -38,21 +38,6 @@ export interface StartedAttempt {
   /** The row ids, when the start is in the store; absent while it waits in a queue. */
   readonly handle?: AttemptHandle;
   readonly reused?: { readonly result: unknown };
-}
-
-const REFUSED =
-  'The lineage store was unreachable when this attempt started, so it failed before running its body ' +
-  "(onStoreError: 'fail'); Temporal retries it.";
-const UNRECORDED_RESULT =
-  'The activity returned, but its outputs could not be recorded because the lineage store was unreachable; ' +
-  "the attempt was failed so that Temporal retries it (onStoreError: 'fail').";
-
-async function captureAll(
-  roots: Array<[string, unknown]>,
-  settings: CaptureSettings,
-): Promise<CapturedArtifact[]> {
-  const parts = await Promise.all(roots.map(([path, value]) => captureValue(path, value, settings)));
-  return parts.flat();
 }
 
 /**
@@ -127,10 +112,6 @@ export class Recorder {
     return false;
   }
 
-  private storeUnavailable(error: LineageStoreError): ApplicationFailure {
-    return ApplicationFailure.create({ message: error.message, type: STORE_UNAVAILABLE, cause: error });
-  }
-
   /**
    * Records an attempt as RUNNING with its inputs. When a from-step rerun or the execution cache
    * supplies a recorded output, the attempt is recorded CACHED right away and the caller returns
@@ -191,16 +172,11 @@ export class Recorder {
       return undefined;
     }
     if (this.options.onStoreError === 'fail') {
-      const refused = { state: 'FAILED', endedAt: new Date(), outputDigest: null, outputs: [] } as const;
       await this.deferOrLose('attempt start', error, [
         { kind: 'attempt-start', start },
-        {
-          kind: 'attempt-end',
-          attempt: key,
-          end: { ...refused, error: { type: STORE_UNAVAILABLE, message: REFUSED } },
-        },
+        { kind: 'attempt-end', attempt: key, end: unavailableEnd('refused') },
       ]);
-      throw this.storeUnavailable(error);
+      throw storeUnavailableFailure(error);
     }
     return (await this.deferOrLose('attempt start', error, [{ kind: 'attempt-start', start }]))
       ? { key }
@@ -242,17 +218,11 @@ export class Recorder {
     if (!written.unavailable) return this.lost('attempt end', error);
     if (this.options.onStoreError === 'fail' && 'result' in outcome) {
       // Nothing completes unrecorded: the attempt fails retryably and its row says why.
-      const failed: AttemptEnd = {
-        ...end,
-        state: 'FAILED',
-        outputDigest: null,
-        outputs: [],
-        error: { type: STORE_UNAVAILABLE, message: UNRECORDED_RESULT },
-      };
+      const failed = unavailableEnd('unrecorded');
       await this.deferOrLose('attempt end', error, [
         { kind: 'attempt-end', attempt: started.key, end: failed },
       ]);
-      throw this.storeUnavailable(error);
+      throw storeUnavailableFailure(error);
     }
     // The attempt failed anyway (or the policy lets it complete): its own outcome reaches Temporal unchanged.
     await this.deferOrLose('attempt end', error, [{ kind: 'attempt-end', attempt: started.key, end }]);

@@ -152,6 +152,9 @@ export class StoreGate {
     if (!force && Date.now() < this.retryAt) return Promise.resolve(false);
     this.draining ??= (async () => {
       try {
+        // Nothing to write (e.g. an empty outbox at startup) must not wait for the store.
+        await queue.refresh();
+        if (!queue.hasPending()) return true;
         const { store, ...writers } = await this.open();
         const outcome = await queue.drain((record) => applyRecord(store, writers, record));
         for (const { file, error } of outcome.rejected) {

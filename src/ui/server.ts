@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LineageStore } from '../store/open-store';
+import { checkAccess } from './access-token';
 import { apiError, toApiError, type ApiError } from './api-errors';
 import { matchRoute } from './api-routes';
 import { loadStaticFiles, type StaticFile } from './static-files';
@@ -14,6 +15,8 @@ export interface UiServerOptions {
   readonly port?: number;
   /** Where unexpected errors are reported (a 500's body deliberately says nothing). */
   readonly onError?: (error: unknown) => void;
+  /** When set, only requests carrying this token are answered (see {@link checkAccess}). */
+  readonly token?: string;
 }
 
 /** A running web UI. */
@@ -110,7 +113,7 @@ async function handleApi(store: LineageStore, res: ServerResponse, url: URL, onE
  * await ui.close();
  */
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
-  const { store, host = '127.0.0.1', port = DEFAULT_UI_PORT } = options;
+  const { store, host = '127.0.0.1', port = DEFAULT_UI_PORT, token } = options;
   const onError = options.onError ?? ((error: unknown) => console.error(error));
   const files: Map<string, StaticFile> = loadStaticFiles();
   const loopbackOnly = LOOPBACK.has(host.toLowerCase());
@@ -141,6 +144,22 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     } catch {
       return sendError(res, apiError(400, 'BAD_PATH', 'The request target is not a valid URL path.'));
     }
+    if (token !== undefined) {
+      const access = checkAccess(req, url, token);
+      if (access.kind === 'redirect') {
+        return send(res, 303, '', { Location: access.location, 'Set-Cookie': access.cookie });
+      }
+      if (access.kind === 'denied') {
+        return sendError(
+          res,
+          apiError(
+            401,
+            'TOKEN_REQUIRED',
+            'This server needs its access token: open the link `lineage ui` printed.',
+          ),
+        );
+      }
+    }
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
       handleApi(store, res, url, onError).catch((error: unknown) => {
         onError(error);
@@ -163,7 +182,7 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const urlHost = shown === '0.0.0.0' || shown === '[::]' ? 'localhost' : shown;
   return {
-    url: `http://${urlHost}:${address.port}/`,
+    url: `http://${urlHost}:${address.port}/${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`,
     host: address.address,
     port: address.port,
     close: () =>

@@ -54,9 +54,7 @@ function freePort(): Promise<number> {
  * Starts a throwaway PostgreSQL cluster (trust auth, fsync off) on a free 127.0.0.1 port, or returns
  * the server named by `TEST_DATABASE_URL` when that is set.
  */
-export async function startPostgresCluster(
-  options: { throwaway?: boolean } = {},
-): Promise<PostgresCluster> {
+export async function startPostgresCluster(options: { throwaway?: boolean } = {}): Promise<PostgresCluster> {
   const external = process.env['TEST_DATABASE_URL'];
   if (external && !options.throwaway) {
     const refuse = () => {
@@ -105,7 +103,8 @@ export async function startPostgresCluster(
       ].join('\n') + '\n',
     );
     // `-w` returns once the server accepts connections.
-    const startServer = () => run('pg_ctl', ['start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60']);
+    const startServer = () =>
+      run('pg_ctl', ['start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60']);
     startServer();
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,

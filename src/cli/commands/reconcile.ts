@@ -50,7 +50,7 @@ async function withTemporal<T>(
   }
 }
 
-function print(out: Output, result: ReconcileResult): void {
+function print(out: Output, result: ReconcileResult, askedTemporal: boolean): void {
   const verb = result.dryRun ? 'would mark' : 'marked';
   if (result.outbox) {
     const { applied, rejected, remaining } = result.outbox;
@@ -58,7 +58,9 @@ function print(out: Output, result: ReconcileResult): void {
       `outbox: ${applied} records written, ${rejected} rejected (moved to failed/), ${remaining} left`,
     );
   }
-  out.line(`checked ${result.checkedRuns} runs in Temporal`);
+  out.line(
+    askedTemporal ? `checked ${result.checkedRuns} runs in Temporal` : 'Temporal not asked (--no-temporal)',
+  );
   if (result.abandoned.length > 0) {
     out.table(
       ['EXECUTION', 'ACTIVITY', 'ATTEMPT', 'RUN', 'WHY'],
@@ -116,7 +118,7 @@ export function registerReconcile(program: Command, ctx: CliContext): void {
             }),
           );
           if (out.json) out.data(result);
-          else print(out, result);
+          else print(out, result, options.temporal);
         },
         { allowEmpty: true },
       );

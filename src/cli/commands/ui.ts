@@ -6,6 +6,7 @@ import type { CliContext } from '../context';
 interface UiOptions {
   port: number;
   host: string;
+  token?: string;
 }
 
 function parsePort(text: string): number {
@@ -39,21 +40,29 @@ export function registerUi(program: Command, ctx: CliContext): void {
       'interface to listen on; anything but loopback shares the store with the network',
       '127.0.0.1',
     )
+    .option(
+      '--token <token>',
+      'answer only requests carrying this access token (default: $LINEAGE_UI_TOKEN; none)',
+    )
     .action(async (options: UiOptions, command: Command) => {
+      const token = options.token ?? (ctx.io.env['LINEAGE_UI_TOKEN'] || undefined);
       await ctx.withStore(
         command,
         async (store, out) => {
-          const server = await startUiServer({ store, host: options.host, port: options.port }).catch(
-            (error: NodeJS.ErrnoException) => {
-              if (error.code === 'EADDRINUSE')
-                throw new LineageError(
-                  `port ${options.port} is in use; pick another with --port (0: any free one)`,
-                );
-              if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
-                throw new LineageError(`cannot listen on ${options.host}: not an address of this machine`);
-              throw error;
-            },
-          );
+          const server = await startUiServer({
+            store,
+            host: options.host,
+            port: options.port,
+            ...(token ? { token } : {}),
+          }).catch((error: NodeJS.ErrnoException) => {
+            if (error.code === 'EADDRINUSE')
+              throw new LineageError(
+                `port ${options.port} is in use; pick another with --port (0: any free one)`,
+              );
+            if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
+              throw new LineageError(`cannot listen on ${options.host}: not an address of this machine`);
+            throw error;
+          });
           if (out.json)
             out.data({ url: server.url, host: server.host, port: server.port, store: store.target });
           else out.line(`Lineage UI on ${out.c.bold(server.url)}  (store ${store.target}; Ctrl+C to stop)`);
