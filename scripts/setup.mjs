@@ -102,5 +102,8 @@ function ensureChromium() {
 }
 
 ensureTemporalCli();
-ensurePostgresServer();
-ensureChromium();
+// The demo records into embedded PGlite and opens no browser: it needs only the Temporal CLI.
+if (!process.argv.includes('--demo')) {
+  ensurePostgresServer();
+  ensureChromium();
+}
