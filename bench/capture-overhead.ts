@@ -13,17 +13,29 @@ import { sql } from 'drizzle-orm';
 import { LineagePlugin, openStore } from '../src';
 import { startQuietDevServer } from '../scripts/quiet-dev-server';
 import { benchParams, createBenchActivities, Timings } from './activities';
+import { captureStorage } from './capture-storage';
 import { printScenario } from './capture-tables';
 import { cpuNow, cpuSince, type CpuSample, type Pids } from './cpu-sample';
 import { createBenchDatabase, type BenchPostgres } from './postgres';
 import { findPostmaster, findTemporalServer } from './process-cpu';
+import { runStoreWriteBench } from './store-writes';
 import { ms, percentile, stats, type TargetResult } from './report';
 import type { benchChain } from './workflows';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
-const CONCURRENCIES = [50, 200];
-const STEPS = 10; // per chain, in sequence: `chains` activities stay in flight
+/**
+ * Chains of sequential activities, so that `chains` activities stay in flight. Concurrency 50 and
+ * 200 saturate this machine's CPU: they carry the throughput targets, and their in-worker times are
+ * mostly queueing for a busy CPU. Concurrency 4 leaves CPU idle, so its in-worker time is the
+ * plugin's own latency: it carries the latency targets. Every scenario runs ≥ 2,000 activities per mode.
+ */
+const SCENARIOS = [
+  { chains: 4, steps: 125, gate: 'latency' },
+  { chains: 50, steps: 10, gate: 'throughput' },
+  { chains: 200, steps: 10, gate: 'throughput' },
+] as const;
+type Scenario = (typeof SCENARIOS)[number];
 const ROUNDS = 4; // measured rounds per mode, after one warm-up each; even, so each mode goes first equally often
 const TARGETS = { ratio: 0.95, addedP50: 1, addedP99: 5 };
 
@@ -55,7 +67,8 @@ interface Context {
   readonly tag: string;
 }
 
-async function runBatch(ctx: Context, runner: ModeRunner, chains: number, label: string): Promise<Batch> {
+async function runBatch(ctx: Context, runner: ModeRunner, scenario: Scenario, label: string): Promise<Batch> {
+  const { chains, steps } = scenario;
   const params = benchParams();
   runner.timings.overheadMs = [];
   const cpu = cpuNow(ctx.pids);
@@ -65,13 +78,13 @@ async function runBatch(ctx: Context, runner: ModeRunner, chains: number, label:
       ctx.client.workflow.start<typeof benchChain>('benchChain', {
         taskQueue: runner.taskQueue,
         workflowId: `bench-${ctx.tag}-c${chains}-${runner.mode}-${label}-${chain}`,
-        args: [{ chain, steps: STEPS, params }],
+        args: [{ chain, steps, params }],
       }),
     ),
   );
   const latencies = await Promise.all(handles.map((handle) => handle.result()));
   const batch = {
-    activities: chains * STEPS,
+    activities: chains * steps,
     ms: performance.now() - started,
     cpu: cpuSince(cpu, ctx.pids),
     e2eMs: latencies.flat(),
@@ -107,10 +120,11 @@ async function runScenario(
     databaseUrl: string;
     bundles: Record<Mode, unknown>;
   },
-  chains: number,
+  scenario: Scenario,
 ): Promise<TargetResult[]> {
+  const { chains, steps, gate } = scenario;
   console.log(
-    `\n── capture overhead at concurrency ${chains}: ${chains} chains x ${STEPS} sequential activities`,
+    `\n── capture overhead at concurrency ${chains}: ${chains} chains x ${steps} sequential activities`,
   );
   const runners: ModeRunner[] = [];
   const running: Array<Promise<void>> = [];
@@ -135,13 +149,13 @@ async function runScenario(
     }
     const [baseline, lineage] = runners as [ModeRunner, ModeRunner];
     // Warm-up: JIT, pollers, the plugin's pool, prepared statements. Not measured.
-    await runBatch(ctx, baseline, chains, 'warmup');
-    await runBatch(ctx, lineage, chains, 'warmup');
+    await runBatch(ctx, baseline, scenario, 'warmup');
+    await runBatch(ctx, lineage, scenario, 'warmup');
     const ratios: number[] = [];
     const order: string[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const sequence = round % 2 === 1 ? [baseline, lineage] : [lineage, baseline];
-      for (const runner of sequence) runner.batches.push(await runBatch(ctx, runner, chains, `r${round}`));
+      for (const runner of sequence) runner.batches.push(await runBatch(ctx, runner, scenario, `r${round}`));
       const rate = (r: ModeRunner) => r.batches.at(-1)!.activities / (r.batches.at(-1)!.ms / 1000);
       ratios.push(rate(lineage) / rate(baseline));
       order.push(sequence.map((r) => (r.mode === 'baseline' ? 'without' : 'with')).join(' → '));
@@ -165,7 +179,7 @@ async function runScenario(
     await Promise.all(running.splice(0));
     const prefix = `bench-${ctx.tag}-c${chains}`;
     const recorded = await recordedCounts(setup.databaseUrl, prefix);
-    const expected = (ROUNDS + 1) * chains * STEPS;
+    const expected = (ROUNDS + 1) * chains * steps;
     // Per attempt: args[0] (params), args[1] (Dataset) in, result (Dataset) out.
     const allRecorded =
       recorded['executions'] === expected &&
@@ -173,7 +187,7 @@ async function runScenario(
       recorded['events'] === expected * 3 &&
       recorded['runs'] === (ROUNDS + 1) * chains &&
       recorded['baseline'] === 0;
-    const activities = ROUNDS * chains * STEPS;
+    const activities = ROUNDS * chains * steps;
     const at = `at concurrency ${chains}, ${activities} activities per mode`;
     return [
       {
@@ -182,7 +196,7 @@ async function runScenario(
         driver: 'postgres',
         measured: `x ${ratio.toFixed(3)}`,
         target: `≥ ${TARGETS.ratio}`,
-        pass: ratio >= TARGETS.ratio,
+        pass: gate === 'throughput' ? ratio >= TARGETS.ratio : null,
       },
       {
         part: 'capture',
@@ -190,7 +204,7 @@ async function runScenario(
         driver: 'postgres',
         measured: ms(addedP50),
         target: `≤ ${TARGETS.addedP50} ms`,
-        pass: addedP50 <= TARGETS.addedP50,
+        pass: gate === 'latency' ? addedP50 <= TARGETS.addedP50 : null,
       },
       {
         part: 'capture',
@@ -198,7 +212,7 @@ async function runScenario(
         driver: 'postgres',
         measured: ms(addedP99),
         target: `≤ ${TARGETS.addedP99} ms`,
-        pass: addedP99 <= TARGETS.addedP99,
+        pass: gate === 'latency' ? addedP99 <= TARGETS.addedP99 : null,
       },
       {
         part: 'capture',
@@ -212,42 +226,6 @@ async function runScenario(
   } finally {
     for (const runner of runners) if (runner.worker.getState() === 'RUNNING') runner.worker.shutdown();
     await Promise.allSettled(running);
-  }
-}
-
-/** Storage of what capture recorded: bytes per execution, and the one shared input stored once. */
-async function captureStorage(url: string): Promise<TargetResult[]> {
-  const store = await openStore({ url, poolSize: 1 });
-  try {
-    const [row] = await store.rows<Record<string, string | number>>(sql`
-      select (select sum(pg_total_relation_size(c.oid)) from pg_class c
-          where c.relkind = 'r' and c.relnamespace = 'public'::regnamespace and c.relname <> '__drizzle_migrations') as bytes,
-        (select count(*) from executions) as executions,
-        (select count(*) from artifacts where uri = 's3://bucket/data.csv') as rows,
-        (select count(*) from events e join artifacts a on a.id = e.artifact_id where a.uri = 's3://bucket/data.csv') as reads`);
-    const [bytes, executions, rows, reads] = ['bytes', 'executions', 'rows', 'reads'].map((k) =>
-      Number(row![k]),
-    );
-    return [
-      {
-        part: 'storage',
-        name: 'bytes per execution at rest (capture bench store, all tables + indexes)',
-        driver: 'postgres',
-        measured: `${Math.round(bytes! / executions!)} B`,
-        target: 'reported',
-        pass: null,
-      },
-      {
-        part: 'storage',
-        name: 'identical values stored once (the Dataset every attempt reads)',
-        driver: 'postgres',
-        measured: `${rows} row for ${reads} reads`,
-        target: '1 row',
-        pass: rows === 1 && reads! >= executions!,
-      },
-    ];
-  } finally {
-    await store.close();
   }
 }
 
@@ -276,8 +254,9 @@ export async function runCaptureBench(pg: BenchPostgres): Promise<TargetResult[]
     };
     const results: TargetResult[] = [];
     const setup = { connection, namespace: server.namespace, databaseUrl: database.url, bundles };
-    for (const chains of CONCURRENCIES) results.push(...(await runScenario(ctx, setup, chains)));
+    for (const scenario of SCENARIOS) results.push(...(await runScenario(ctx, setup, scenario)));
     results.push(...(await captureStorage(database.url)));
+    results.push(...(await runStoreWriteBench(pg.url)));
     return results;
   } finally {
     await connection.close();

@@ -5,7 +5,7 @@
  *   npm run bench                      # capture overhead, then queries at scale on both drivers
  *   npm run bench -- --only capture    # capture overhead only (needs the Temporal dev server)
  *   npm run bench -- --only queries    # seeding + queries only
- *   npm run bench -- --pglite-runs 40000   # seed PGlite bigger (default 20,000 runs)
+ *   npm run bench -- --pglite-runs 100000  # seed PGlite at full size (default 40,000 runs)
  *
  * Ratios (capture) are against a baseline measured in the same run; absolute query times depend
  * on the machine and its load, which the header prints.
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     options: {
       only: { type: 'string' },
       'postgres-runs': { type: 'string', default: '100000' },
-      'pglite-runs': { type: 'string', default: '20000' },
+      'pglite-runs': { type: 'string', default: '40000' },
     },
   });
   const only = values.only;

@@ -40,30 +40,51 @@ async function timeOperation(store: LineageStore, op: Operation) {
   return { ...stats(samples), detail };
 }
 
-/** Wall-clock time of `lineage --db <db> runs` as a child process, from spawn to exit. */
-async function timeCli(db: string): Promise<number[]> {
+/** Wall-clock times of a node process, from spawn to exit: one warm-up, then CLI_SAMPLES runs. */
+async function timeProcess(args: string[]): Promise<number[]> {
   const env = { ...process.env };
   delete env['DATABASE_URL'];
   const once = () =>
     new Promise<number>((resolve, reject) => {
       const started = performance.now();
-      const child = spawn(process.execPath, [BIN, '--db', db, 'runs'], {
-        env,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('error', reject);
       child.on('close', (code) =>
         code === 0
           ? resolve(performance.now() - started)
-          : reject(new Error(`lineage runs exited ${code}: ${stderr}`)),
+          : reject(new Error(`${args.join(' ')} exited ${code}: ${stderr}`)),
       );
     });
   await once();
   const samples: number[] = [];
   for (let i = 0; i < CLI_SAMPLES; i++) samples.push(await once());
   return samples;
+}
+
+/**
+ * `lineage --db <db> runs` as a process, and what it is made of on this machine now: Node itself,
+ * and for an embedded store PGlite's own start and stop (the same folder, nothing else loaded).
+ */
+async function timeCli(where: { url: string } | { dir: string }) {
+  const db = 'url' in where ? where.url : where.dir;
+  const rows: string[][] = [];
+  const cli = stats(await timeProcess([BIN, '--db', db, 'runs']));
+  rows.push([
+    '`lineage --db … runs` as a process (spawn to exit)',
+    ms(cli.median),
+    ms(cli.p95),
+    `${CLI_SAMPLES} runs`,
+  ]);
+  const node = stats(await timeProcess(['-e', '0']));
+  rows.push(['  of which: node -e 0', ms(node.median), ms(node.p95), '']);
+  if ('dir' in where) {
+    const open = `require('@electric-sql/pglite').PGlite.create(${JSON.stringify(where.dir)}).then((c) => c.close())`;
+    const pglite = stats(await timeProcess(['-e', open]));
+    rows.push(['  of which: PGlite open + close as a process', ms(pglite.median), ms(pglite.p95), '']);
+  }
+  return { median: cli.median, rows };
 }
 
 async function bytesPerExecution(store: LineageStore): Promise<{ bytes: number; executions: number }> {
@@ -151,7 +172,7 @@ export async function runQueryBench(
     } finally {
       await store.close();
     }
-    const cli = stats(await timeCli('url' in where ? where.url : where.dir));
+    const cli = await timeCli(where);
     mkdirSync(options.outDir, { recursive: true });
     const planFile = join(options.outDir, `explain-${driver}.txt`);
     const plans = await explainAll(where, seed, planFile);
@@ -160,15 +181,7 @@ export async function runQueryBench(
     console.log(
       formatTable(
         ['operation', 'median', 'p95', 'result'],
-        [
-          ...timings.map((t) => [t.op.label, ms(t.median), ms(t.p95), t.detail]),
-          [
-            '`lineage --db … runs` as a process (spawn to exit)',
-            ms(cli.median),
-            ms(cli.p95),
-            `${CLI_SAMPLES} runs`,
-          ],
-        ],
+        [...timings.map((t) => [t.op.label, ms(t.median), ms(t.p95), t.detail]), ...cli.rows],
         { align: ['left', 'right', 'right', 'left'], indent: '   ' },
       ),
     );

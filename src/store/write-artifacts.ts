@@ -82,7 +82,11 @@ export function artifactCtes(attempts: readonly AttemptArtifacts[], known: Known
       select identity, type, uri, digest, value_digest, value, inline, size_bytes, properties
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as a(${ARTIFACT_COLUMNS})
       order by identity
-      on conflict (identity) do update set identity = excluded.identity
+      -- A no-op update of a column no index holds: it locks the row FOR NO KEY UPDATE, which does
+      -- not block other writers' foreign-key checks (FOR KEY SHARE) on it — updating identity,
+      -- a unique key, would, and two workers each inserting what the other already cached could
+      -- deadlock — and the new row version can be a HOT update.
+      on conflict (identity) do update set type = excluded.type
       returning id, identity
     ),
     edge_ids as (
