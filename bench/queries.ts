@@ -11,20 +11,13 @@ import { planSummary, recordingStore } from './explain';
 import { createBenchDatabase } from './postgres';
 import { queryOperations, type Operation } from './query-operations';
 import { ms, stats, type TargetResult } from './report';
+import { LINEAGE_TABLES } from '../src/store/schema';
 
 const WARMUP = 25; // more than the pool's connections: each plans its statements once
 const SAMPLES = 30;
 const CLI_SAMPLES = 5;
 const BIN = join(__dirname, '..', 'bin', 'lineage.js');
-const TABLES = [
-  'contexts',
-  'parent_contexts',
-  'executions',
-  'artifacts',
-  'events',
-  'associations',
-  'attributions',
-];
+const TABLES = LINEAGE_TABLES;
 
 type Driver = 'postgres' | 'pglite';
 

@@ -26,6 +26,7 @@ import {
   STEPS,
   type Batch,
 } from './seed-store-sql';
+import { LINEAGE_TABLES } from '../src/store/schema';
 
 export const SeedOptionsSchema = z.strictObject({
   /** Run contexts to add (two per family: a root run and its child run). */
@@ -67,15 +68,7 @@ async function maxId(store: LineageStore, table: 'contexts' | 'executions' | 'ar
   return Number(row?.max ?? 0);
 }
 
-const TABLES = [
-  'contexts',
-  'parent_contexts',
-  'executions',
-  'artifacts',
-  'events',
-  'associations',
-  'attributions',
-];
+const TABLES = LINEAGE_TABLES;
 
 /**
  * Runs `body` with the secondary indexes of the store's tables dropped, and rebuilds them from their

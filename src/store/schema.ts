@@ -233,3 +233,14 @@ export const RUN_STATUSES = [
   'TIMED_OUT',
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Every lineage table, for whole-store checks (row counts, sizes, scans for leaked text). */
+export const LINEAGE_TABLES = [
+  'contexts',
+  'parent_contexts',
+  'executions',
+  'artifacts',
+  'events',
+  'associations',
+  'attributions',
+] as const;

@@ -14,16 +14,9 @@ import type {
   RunJson,
 } from './api-types';
 import { rawGet, request, seg, type ErrorBody } from './ui-support';
+import { LINEAGE_TABLES } from '../../src/store/schema';
 
-const TABLES = [
-  'contexts',
-  'parent_contexts',
-  'executions',
-  'artifacts',
-  'events',
-  'associations',
-  'attributions',
-];
+const TABLES = LINEAGE_TABLES;
 
 describe.each(DRIVERS)('web UI JSON API on %s', (driver) => {
   const ctx = useStore(driver, `ui_api_${driver}`);

@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import type { LineagePlugin } from '../../../src/plugin';
 import type { LineageStore } from '../../../src/store/open-store';
 import { bundleOptions } from './bundle';
+import { LINEAGE_TABLES } from '../../../src/store/schema';
 
 /** Polls `check` until it returns a value other than undefined; fails after `timeoutMs`. */
 export async function waitFor<T>(
@@ -47,15 +48,7 @@ export async function withReliabilityWorker<T>(
 }
 
 /** The lineage tables, for whole-store checks. */
-export const TABLES = [
-  'contexts',
-  'parent_contexts',
-  'executions',
-  'artifacts',
-  'events',
-  'associations',
-  'attributions',
-] as const;
+export const TABLES = LINEAGE_TABLES;
 
 /** Row counts of every lineage table. */
 export async function tableCounts(store: LineageStore): Promise<Record<(typeof TABLES)[number], number>> {
