@@ -14,7 +14,7 @@ import type { ResolvedLineageOptions } from '../options';
 import { cacheKeyOf } from '../rerun/cache-key';
 import { ReuseResolver, type ReuseDecision } from '../rerun/reuse';
 import type { LineageStore } from '../store/open-store';
-import type { AttemptEnd, AttemptHandle, AttemptStart } from '../store/write-attempts';
+import type { AttemptEnd, AttemptHandle, AttemptStart, QueuedStart } from '../store/write-attempts';
 import {
   findAttemptHandle,
   AttemptNotRecordedError,
@@ -25,7 +25,7 @@ import type { RunEnd, RunStart } from '../store/write-runs';
 import { describeError, DIGEST_ONLY_TEXT, storeUnavailableFailure, unavailableEnd } from './error-record';
 import type { LineageHeader } from './lineage-header';
 import type { RunEndStatus } from './sink-types';
-import { StoreGate } from './store-gate';
+import { StoreGate, type GateResult } from './store-gate';
 
 export { STORE_UNAVAILABLE } from './error-record';
 
@@ -38,6 +38,12 @@ export interface StartedAttempt {
   /** The row ids, when the start is in the store; absent while it waits in a queue. */
   readonly handle?: AttemptHandle;
   readonly reused?: { readonly result: unknown };
+  /** A start being written while the body runs (see {@link Recorder.attemptStarted}). */
+  readonly pending?: {
+    readonly start: AttemptStart;
+    readonly queued: QueuedStart;
+    readonly written: Promise<GateResult<AttemptHandle>>;
+  };
 }
 
 /**
@@ -148,6 +154,20 @@ export class Recorder {
       cacheKey,
       cacheVersion: decision.cacheVersion,
     });
+    // The common case: nothing to look up before the body, and the store is up. The start is
+    // queued and the body runs meanwhile; the end joins the start when the body is done before
+    // the start was sent (one statement), and waits for it otherwise. The end is still written
+    // before the result goes back to Temporal.
+    const known = this.reuse.decideWithoutStore({ activityType: info.activityType, cacheKey, header });
+    const opened = known && this.gate.ready();
+    if (known && opened) {
+      const start = startOf(known);
+      const queued = opened.attempts.queueStart(start);
+      const written = this.gate.settle('attempt start', queued.written, ({ attempts }) =>
+        attempts.start(start, queued.joinedEnd),
+      );
+      return { key, pending: { start, queued, written } };
+    }
     const written = await this.gate.write('attempt start', async ({ store, attempts }) => {
       const decision = await this.reuse.decide(store, { activityType: info.activityType, cacheKey, header });
       const handle = await attempts.start(startOf(decision));
@@ -207,6 +227,7 @@ export class Recorder {
         error: describeError(outcome.error, this.digestOnly),
       };
     }
+    if (started.pending) return this.pendingAttemptEnded(started, started.pending, outcome, end);
     const written = await this.gate.write('attempt end', async ({ store, attempts }) => {
       // A start that waited in a queue has been written by now (the queue drains first): find its row.
       const handle = started.handle ?? (await findAttemptHandle(store, started.key));
@@ -214,18 +235,59 @@ export class Recorder {
       await attempts.end(handle, end);
     });
     if (written.ok) return;
+    await this.endUnwritten(started.key, outcome, end, written);
+  }
+
+  /** The end of an attempt whose start was queued while its body ran. */
+  private async pendingAttemptEnded(
+    started: StartedAttempt,
+    pending: NonNullable<StartedAttempt['pending']>,
+    outcome: AttemptOutcome,
+    end: AttemptEnd,
+  ): Promise<void> {
+    const joined = pending.queued.join(end);
+    const startWritten = await pending.written;
+    if (!startWritten.ok) {
+      // Neither start nor end is in the store, and the body has run.
+      const { error } = startWritten;
+      if (!startWritten.unavailable) return this.lost('attempt', error);
+      if (this.options.onStoreError === 'fail' && 'result' in outcome) {
+        await this.deferOrLose('attempt', error, [
+          { kind: 'attempt-start', start: pending.start },
+          { kind: 'attempt-end', attempt: started.key, end: unavailableEnd('unrecorded') },
+        ]);
+        throw storeUnavailableFailure(error);
+      }
+      await this.deferOrLose('attempt', error, [
+        { kind: 'attempt-start', start: pending.start },
+        { kind: 'attempt-end', attempt: started.key, end },
+      ]);
+      return;
+    }
+    if (joined) return;
+    const handle = startWritten.value;
+    const written = await this.gate.write('attempt end', ({ attempts }) => attempts.end(handle, end));
+    if (written.ok) return;
+    await this.endUnwritten(started.key, outcome, end, written);
+  }
+
+  /** What the policy does when an attempt's end could not be written (its start is in the store). */
+  private async endUnwritten(
+    key: AttemptKey,
+    outcome: AttemptOutcome,
+    end: AttemptEnd,
+    written: Extract<GateResult<unknown>, { ok: false }>,
+  ): Promise<void> {
     const { error } = written;
     if (!written.unavailable) return this.lost('attempt end', error);
     if (this.options.onStoreError === 'fail' && 'result' in outcome) {
       // Nothing completes unrecorded: the attempt fails retryably and its row says why.
       const failed = unavailableEnd('unrecorded');
-      await this.deferOrLose('attempt end', error, [
-        { kind: 'attempt-end', attempt: started.key, end: failed },
-      ]);
+      await this.deferOrLose('attempt end', error, [{ kind: 'attempt-end', attempt: key, end: failed }]);
       throw storeUnavailableFailure(error);
     }
     // The attempt failed anyway (or the policy lets it complete): its own outcome reaches Temporal unchanged.
-    await this.deferOrLose('attempt end', error, [{ kind: 'attempt-end', attempt: started.key, end }]);
+    await this.deferOrLose('attempt end', error, [{ kind: 'attempt-end', attempt: key, end }]);
   }
 
   /** Sink side: never throws (a sink error must not disturb the workflow); the policy queues or logs. */

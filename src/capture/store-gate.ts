@@ -51,6 +51,8 @@ function asStoreError(operation: string, target: string, cause: unknown): Lineag
  */
 export class StoreGate {
   private opening: Promise<OpenedStore> | undefined;
+  /** The store once open: what {@link ready} hands out without waiting. */
+  private opened: OpenedStore | undefined;
   private readonly queue: DeferredQueue | undefined;
   private retryAt = 0;
   private backoffMs = MIN_BACKOFF_MS;
@@ -77,7 +79,8 @@ export class StoreGate {
             ? { url: options.databaseUrl, poolSize: options.poolSize }
             : { dir: options.dataDir },
         ));
-      return { store, ...createWriters(store) };
+      this.opened = { store, ...createWriters(store) };
+      return this.opened;
     })();
     // A failed open is forgotten so that the next write tries again (the store may be back).
     this.opening.catch(() => (this.opening = undefined));
@@ -104,14 +107,46 @@ export class StoreGate {
         unavailable: true,
       };
     }
+    const again = async () => write(await this.open());
+    return this.outcome(operation, again(), again);
+  }
+
+  /**
+   * The open store when a write can start on it at once: it is open, the breaker is closed and
+   * nothing waits in the queue (which must be written first). The caller starts the write and
+   * hands its promise to {@link settle}.
+   */
+  ready(): OpenedStore | undefined {
+    if (this.closed || this.queue?.hasPending() || Date.now() < this.retryAt) return undefined;
+    return this.opened;
+  }
+
+  /** How a write started on {@link ready}'s store went, under the same policy as {@link write}. */
+  settle<T>(
+    operation: string,
+    started: Promise<T>,
+    again: (opened: OpenedStore) => Promise<T>,
+  ): Promise<GateResult<T>> {
+    return this.outcome(operation, started, async () => again(await this.open()));
+  }
+
+  private async outcome<T>(
+    operation: string,
+    first: Promise<T>,
+    again: () => Promise<T>,
+  ): Promise<GateResult<T>> {
+    let attempt = first;
     for (let conflicts = 0; ; conflicts++) {
       try {
-        const value = await write(await this.open());
+        const value = await attempt;
         this.recovered();
         return { ok: true, value };
       } catch (cause) {
         const kind = classifyStoreError(cause);
-        if (kind === 'conflict' && conflicts < CONFLICT_RETRIES) continue;
+        if (kind === 'conflict' && conflicts < CONFLICT_RETRIES) {
+          attempt = again();
+          continue;
+        }
         const error = asStoreError(operation, this.target, cause);
         if (kind === 'rejected') return { ok: false, error, unavailable: false };
         this.tripped(error);
@@ -224,6 +259,7 @@ export class StoreGate {
     }
     const opening = this.opening;
     this.opening = undefined;
+    this.opened = undefined;
     if (!opening || this.options.store) return;
     await (await opening.catch(() => undefined))?.store.close();
   }

@@ -57,6 +57,26 @@ export class ReuseResolver {
     );
   }
 
+  /**
+   * The decision when it needs no store read (no rerun of a recorded run, no cache lookup):
+   * the common case, where the attempt's start can be written while its body already runs.
+   */
+  decideWithoutStore(attempt: {
+    activityType: string;
+    cacheKey: string | null;
+    header: LineageHeader;
+  }): ReuseDecision | undefined {
+    const { activityType, cacheKey, header } = attempt;
+    const cacheVersion = this.cacheVersion(activityType) ?? null;
+    if (header.rerunOfExecution !== undefined)
+      return { rerunOf: header.rerunOfExecution, cacheVersion, reused: null };
+    const looksUp =
+      cacheKey !== null &&
+      (header.rerunOf !== undefined ||
+        (this.cacheVersion(activityType) !== undefined && !header.noCache && !this.overwrites(activityType)));
+    return looksUp ? undefined : { rerunOf: null, cacheVersion, reused: null };
+  }
+
   async decide(
     store: LineageStore,
     attempt: { activityType: string; cacheKey: string | null; header: LineageHeader },

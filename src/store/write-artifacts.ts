@@ -57,22 +57,33 @@ export interface AttemptArtifacts {
   /** The attempt's index in the batch: what its edges are joined back to it by. */
   readonly i: number;
   readonly runContextId: number;
-  readonly captured: readonly CapturedArtifact[];
+  readonly inputs: readonly CapturedArtifact[];
+  readonly outputs: readonly CapturedArtifact[];
 }
 
 /**
- * CTEs `new_artifacts(id, identity)`, `edge_ids(i, run_context_id, artifact_id, path)` and the
+ * CTEs `new_artifacts(id, identity)`, `edge_ids(i, run_context_id, artifact_id, type, path)` and the
  * run attributions, for every attempt of a batch. DO UPDATE rather than DO NOTHING so that
  * RETURNING also gives the id of a row that another worker committed a moment ago; rows are
  * inserted in key order so that concurrent writers lock in one order.
  */
 export function artifactCtes(attempts: readonly AttemptArtifacts[], known: KnownArtifacts): SQL {
   const fresh = new Map<string, ArtifactDraft>();
-  const edges = attempts.flatMap(({ i, runContextId, captured }) =>
-    captured.map(({ path, artifact }) => {
+  const edges = attempts.flatMap(({ i, runContextId, inputs, outputs }) =>
+    [
+      ...inputs.map((edge) => ({ edge, type: 'INPUT' })),
+      ...outputs.map((edge) => ({ edge, type: 'OUTPUT' })),
+    ].map(({ edge: { path, artifact }, type }) => {
       const id = known.get(artifact.identity);
       if (id === undefined) fresh.set(artifact.identity, artifact);
-      return { i, run_context_id: runContextId, identity: artifact.identity, path, artifact_id: id ?? null };
+      return {
+        i,
+        run_context_id: runContextId,
+        identity: artifact.identity,
+        type,
+        path,
+        artifact_id: id ?? null,
+      };
     }),
   );
   const rows = [...fresh.values()].sort((a, b) => (a.identity < b.identity ? -1 : 1)).map(artifactRow);
@@ -90,9 +101,9 @@ export function artifactCtes(attempts: readonly AttemptArtifacts[], known: Known
       returning id, identity
     ),
     edge_ids as (
-      select e.i, e.run_context_id, coalesce(e.artifact_id, n.id) as artifact_id, e.path
+      select e.i, e.run_context_id, coalesce(e.artifact_id, n.id) as artifact_id, e.type, e.path
       from jsonb_to_recordset(${JSON.stringify(edges)}::jsonb)
-        as e(i int, run_context_id bigint, identity text, path text, artifact_id bigint)
+        as e(i int, run_context_id bigint, identity text, type text, path text, artifact_id bigint)
       left join new_artifacts n on n.identity = e.identity
     ),
     attributed as (

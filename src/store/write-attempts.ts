@@ -56,12 +56,30 @@ function isForeignKeyViolation(error: unknown): boolean {
   return false;
 }
 
-/** One attempt start waiting in a batch. */
+/**
+ * An attempt start waiting to be sent. Until it is, the attempt's end may join it, and both go
+ * as one row: an activity that finishes within the event-loop turn it started in (most steps
+ * that only call a service) costs one statement, not two.
+ */
 interface PendingStart {
   readonly start: AttemptStart;
   readonly runContextId: number;
+  end: AttemptEnd | undefined;
+  sent: boolean;
 }
 
+/** A start handed to the writer and not yet known to be written. */
+export interface QueuedStart {
+  /** Resolves with the row ids once the start (and the end, if it joined) has committed. */
+  readonly written: Promise<AttemptHandle>;
+  /**
+   * Joins the attempt's end to the start when the start has not been sent yet; false when it
+   * has (then the end is written on its own, once `written` resolves).
+   */
+  join(end: AttemptEnd): boolean;
+  /** The end that joined, if any: what a retry of the start must write too. */
+  readonly joinedEnd: AttemptEnd | undefined;
+}
 /** One attempt end waiting in a batch. */
 interface PendingEnd {
   readonly handle: AttemptHandle;
@@ -71,21 +89,25 @@ interface PendingEnd {
 const START_COLUMNS = sql.raw(
   'i int, workflow_id text, run_id text, activity_id text, attempt int, activity_type text, task_queue text, ' +
     'is_local boolean, worker_identity text, build_id text, started_at timestamptz, input_digest text, ' +
-    'rerun_of bigint, cache_key text, cache_version text, run_context_id bigint',
+    'rerun_of bigint, cache_key text, cache_version text, run_context_id bigint, ' +
+    'state text, ended_at timestamptz, output_digest text, error jsonb',
 );
 const END_COLUMNS = sql.raw(
   'i int, execution_id bigint, state text, ended_at timestamptz, output_digest text, error jsonb',
 );
 
 /**
- * Writes activity attempts: one statement when attempts start (executions RUNNING + inputs) and
- * one when they end (outputs + final state), both idempotent on the store's unique keys. Attempts
+ * Writes activity attempts, idempotently on the store's unique keys: one statement for a start
+ * (execution RUNNING + inputs) and one for an end (outputs + final state), or a single one for
+ * both when the end joins a start that has not been sent yet (see {@link queueStart}). Attempts
  * that arrive while earlier writes are in flight are written together (group commit, see
  * {@link WriteBatcher}): one statement for many attempts, each caller awaiting its own.
  */
 export class AttemptWriter {
   private readonly known = new KnownArtifacts();
-  private readonly starts = new WriteBatcher<PendingStart, number>((items) => this.writeStarts(items));
+  private readonly starts = new WriteBatcher<PendingStart, number>((items) => this.writeStarts(items), {
+    deferFlush: true,
+  });
   private readonly ends = new WriteBatcher<PendingEnd, void>((items) => this.writeEnds(items));
 
   constructor(
@@ -116,9 +138,36 @@ export class AttemptWriter {
     }
   }
 
-  async start(start: AttemptStart): Promise<AttemptHandle> {
-    const runContextId = await this.runContext(start);
-    return { executionId: await this.starts.push({ start, runContextId }), runContextId };
+  /** Writes an attempt's start, or its whole record when `end` is given (one row, one statement). */
+  start(start: AttemptStart, end?: AttemptEnd): Promise<AttemptHandle> {
+    const queued = this.queueStart(start);
+    if (end) queued.join(end);
+    return queued.written;
+  }
+
+  /**
+   * Queues an attempt's start without waiting for it: the caller runs the activity body
+   * meanwhile, and joins the end to the start if the body is done before the start is sent.
+   */
+  queueStart(start: AttemptStart): QueuedStart {
+    let pending: PendingStart | undefined;
+    let early: AttemptEnd | undefined;
+    const written = this.runContext(start).then(async (runContextId) => {
+      pending = { start, runContextId, end: early, sent: false };
+      return { executionId: await this.starts.push(pending), runContextId };
+    });
+    return {
+      written,
+      join(end) {
+        if (!pending) return ((early = end), true);
+        if (pending.sent) return false;
+        pending.end = end;
+        return true;
+      },
+      get joinedEnd() {
+        return pending ? pending.end : early;
+      },
+    };
   }
 
   async end(handle: AttemptHandle, end: AttemptEnd): Promise<void> {
@@ -126,7 +175,8 @@ export class AttemptWriter {
   }
 
   private async writeStarts(items: PendingStart[]): Promise<number[]> {
-    const attempts = items.map(({ start: s, runContextId }, i) => ({
+    for (const item of items) item.sent = true;
+    const attempts = items.map(({ start: s, runContextId, end }, i) => ({
       i,
       workflow_id: s.run.workflowId,
       run_id: s.run.runId,
@@ -143,6 +193,10 @@ export class AttemptWriter {
       cache_key: s.cacheKey,
       cache_version: s.cacheVersion,
       run_context_id: runContextId,
+      state: end?.state ?? 'RUNNING',
+      ended_at: end?.endedAt.toISOString() ?? null,
+      output_digest: end?.outputDigest ?? null,
+      error: end?.error ?? null,
     }));
     const row = await this.write<{
       executions: Array<[number, string | number]>;
@@ -150,18 +204,31 @@ export class AttemptWriter {
     }>(
       () => sql`
       with ${artifactCtes(
-        items.map(({ start, runContextId }, i) => ({ i, runContextId, captured: start.inputs })),
+        items.map(({ start, runContextId, end }, i) => ({
+          i,
+          runContextId,
+          inputs: start.inputs,
+          outputs: end?.outputs ?? [],
+        })),
         this.known,
       )},
       attempt as (select * from jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb) as a(${START_COLUMNS})),
       execution as (
         insert into executions (workflow_id, run_id, activity_id, attempt, activity_type, task_queue, is_local,
-          worker_identity, build_id, state, started_at, input_digest, rerun_of, cache_key, cache_version)
+          worker_identity, build_id, state, started_at, input_digest, rerun_of, cache_key, cache_version,
+          ended_at, output_digest, error)
         select workflow_id, run_id, activity_id, attempt, activity_type, task_queue, is_local, worker_identity,
-          build_id, 'RUNNING', started_at, input_digest, rerun_of, cache_key, cache_version
+          build_id, state, started_at, input_digest, rerun_of, cache_key, cache_version,
+          ended_at, output_digest, error
         from attempt order by workflow_id, run_id, activity_id, attempt
-        -- A redelivered attempt keeps its row and id; the no-op update makes RETURNING give it.
-        on conflict (workflow_id, run_id, activity_id, attempt) do update set activity_type = excluded.activity_type
+        -- A redelivered start keeps its row and id (the no-op update makes RETURNING give it); a
+        -- redelivered whole record (start and end together) also sets how the attempt ended.
+        on conflict (workflow_id, run_id, activity_id, attempt) do update set
+          activity_type = excluded.activity_type,
+          state = case when excluded.state = 'RUNNING' then executions.state else excluded.state end,
+          ended_at = case when excluded.state = 'RUNNING' then executions.ended_at else excluded.ended_at end,
+          output_digest = case when excluded.state = 'RUNNING' then executions.output_digest else excluded.output_digest end,
+          error = case when excluded.state = 'RUNNING' then executions.error else excluded.error end
         returning id, workflow_id, run_id, activity_id, attempt
       ),
       started as (
@@ -171,9 +238,9 @@ export class AttemptWriter {
         insert into associations (context_id, execution_id)
         select run_context_id, id from started order by 1, 2 on conflict do nothing
       ),
-      inputs as (
+      edges as (
         insert into events (execution_id, artifact_id, type, path)
-        select s.id, e.artifact_id, 'INPUT', e.path from started s join edge_ids e on e.i = s.i on conflict do nothing
+        select s.id, e.artifact_id, e.type, e.path from started s join edge_ids e on e.i = s.i on conflict do nothing
       ),
       -- Temporal only starts attempt N+1 once attempt N is over; one still RUNNING lost its worker.
       abandoned as (
@@ -206,13 +273,18 @@ export class AttemptWriter {
     const row = await this.write<{ new_artifacts: Array<[number, string]> }>(
       () => sql`
       with ${artifactCtes(
-        items.map(({ handle, end }, i) => ({ i, runContextId: handle.runContextId, captured: end.outputs })),
+        items.map(({ handle, end }, i) => ({
+          i,
+          runContextId: handle.runContextId,
+          inputs: [],
+          outputs: end.outputs,
+        })),
         this.known,
       )},
       ending as (select * from jsonb_to_recordset(${JSON.stringify(ends)}::jsonb) as n(${END_COLUMNS})),
       outputs as (
         insert into events (execution_id, artifact_id, type, path)
-        select n.execution_id, e.artifact_id, 'OUTPUT', e.path from ending n join edge_ids e on e.i = n.i
+        select n.execution_id, e.artifact_id, e.type, e.path from ending n join edge_ids e on e.i = n.i
         on conflict do nothing
       ),
       ended as (

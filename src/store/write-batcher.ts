@@ -10,28 +10,47 @@ import { classifyStoreError } from './error-kinds';
  *
  * When a batch fails, its items are written one by one, so that a record the store refuses
  * fails only its own attempt; an unreachable store fails them all at once.
+ *
+ * With `deferFlush`, a lone item waits for the end of the current event-loop turn (setImmediate)
+ * before it is sent, so that whatever else is pushed in the same turn goes with it, and an item
+ * may still be amended (an attempt's end joined to its start) until it is sent.
  */
 export class WriteBatcher<I, O> {
   private queue: Array<{ item: I; resolve: (value: O) => void; reject: (error: unknown) => void }> = [];
   private inFlight = 0;
+  private flushScheduled = false;
 
   constructor(
-    /** Writes items as one statement; results in the items' order. */
+    /** Writes items as one statement; results in the items' order. Called synchronously at send. */
     private readonly writeBatch: (items: I[]) => Promise<O[]>,
-    /** Batches written at once; more items wait for one of them to finish. */
-    private readonly maxInFlight = 2,
-    private readonly maxBatch = 100,
+    private readonly options: {
+      /** Batches written at once; more items wait for one of them to finish. */
+      readonly maxInFlight?: number;
+      readonly maxBatch?: number;
+      readonly deferFlush?: boolean;
+    } = {},
   ) {}
+
+  private get maxInFlight(): number {
+    return this.options.maxInFlight ?? 2;
+  }
 
   push(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (this.inFlight < this.maxInFlight) this.flush();
+      if (this.inFlight >= this.maxInFlight) return;
+      if (!this.options.deferFlush) return this.flush();
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        if (this.inFlight < this.maxInFlight) this.flush();
+      });
     });
   }
 
   private flush(): void {
-    const batch = this.queue.splice(0, this.maxBatch);
+    const batch = this.queue.splice(0, this.options.maxBatch ?? 100);
     if (batch.length === 0) return;
     this.inFlight++;
     void this.write(batch).finally(() => {

@@ -1,0 +1,100 @@
+import { sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { captureValue } from '../../src/artifacts/capture';
+import { FileDigester } from '../../src/artifacts/file-digest';
+import { builtInArtifactTypes } from '../../src/artifacts/types';
+import type { AttemptEnd, AttemptStart } from '../../src/store/write-attempts';
+import { createWriters } from '../../src/store/writers';
+import { DRIVERS, useStore } from '../support/stores';
+
+const settings = { types: builtInArtifactTypes, maxInlineBytes: 65_536, files: new FileDigester(1 << 20) };
+
+async function attempt(workflowId: string, activityId: string): Promise<AttemptStart> {
+  return {
+    run: { workflowId, runId: 'r1' },
+    workflowType: 'pipeline',
+    activityId,
+    activityType: 'step',
+    attempt: 1,
+    taskQueue: 'q',
+    isLocal: false,
+    workerIdentity: 'test',
+    buildId: null,
+    startedAt: new Date(),
+    inputDigest: `sha256:${activityId}`,
+    inputs: await captureValue('args[0]', { kind: 'Dataset', uri: 's3://b/in.csv' }, settings),
+    rerunOf: null,
+    cacheKey: null,
+    cacheVersion: null,
+  };
+}
+
+async function completed(uri: string): Promise<AttemptEnd> {
+  return {
+    state: 'COMPLETE',
+    endedAt: new Date(),
+    outputDigest: 'sha256:out',
+    outputs: await captureValue('result', { kind: 'Dataset', uri }, settings),
+    error: null,
+  };
+}
+
+describe.each(DRIVERS)('attempt writes on %s', (driver) => {
+  const ctx = useStore(driver, `attempt_writes_${driver}`);
+
+  const rowsOf = async (workflowId: string) => {
+    const store = ctx.store();
+    const executions = await store.rows<{ activity_id: string; state: string; output_digest: string | null }>(
+      sql`select activity_id, state, output_digest from executions where workflow_id = ${workflowId} order by activity_id`,
+    );
+    const events = await store.rows<{ activity_id: string; type: string; path: string }>(sql`
+      select x.activity_id, e.type, e.path from events e join executions x on x.id = e.execution_id
+      where x.workflow_id = ${workflowId} order by 1, 2, 3`);
+    return { executions, events };
+  };
+
+  it('writes an end that joins a queued start as one complete row, and a late end on its own', async () => {
+    const { attempts } = createWriters(ctx.store());
+    // Joined: the end arrives before the start is sent (same event-loop turn).
+    const fast = attempts.queueStart(await attempt('joined', 'a'));
+    expect(fast.join(await completed('s3://b/a.parquet'))).toBe(true);
+    // Late: the start has been written (and sent) before the end arrives.
+    const slow = attempts.queueStart(await attempt('joined', 'b'));
+    const handle = await slow.written;
+    const { executions: during } = await rowsOf('joined');
+    expect(during.find((r) => r.activity_id === 'b')?.state).toBe('RUNNING');
+    expect(slow.join(await completed('s3://b/b.parquet'))).toBe(false);
+    await attempts.end(handle, await completed('s3://b/b.parquet'));
+    await fast.written;
+
+    const { executions, events } = await rowsOf('joined');
+    expect(executions).toEqual([
+      { activity_id: 'a', state: 'COMPLETE', output_digest: 'sha256:out' },
+      { activity_id: 'b', state: 'COMPLETE', output_digest: 'sha256:out' },
+    ]);
+    expect(events).toEqual([
+      { activity_id: 'a', type: 'INPUT', path: 'args[0]' },
+      { activity_id: 'a', type: 'OUTPUT', path: 'result' },
+      { activity_id: 'b', type: 'INPUT', path: 'args[0]' },
+      { activity_id: 'b', type: 'OUTPUT', path: 'result' },
+    ]);
+  });
+
+  it('keeps how an attempt ended when its start is written again, and sets it when a whole record is', async () => {
+    const { attempts } = createWriters(ctx.store());
+    const start = await attempt('redelivered', 'a');
+    await attempts.start(start, await completed('s3://b/r.parquet'));
+    await attempts.start(start); // a start delivered again (an outbox replay) must not reopen it
+    expect((await rowsOf('redelivered')).executions).toEqual([
+      { activity_id: 'a', state: 'COMPLETE', output_digest: 'sha256:out' },
+    ]);
+    const other = await attempt('redelivered', 'b');
+    await attempts.start(other);
+    await attempts.start(other, await completed('s3://b/r2.parquet'));
+    expect((await rowsOf('redelivered')).executions[1]).toEqual({
+      activity_id: 'b',
+      state: 'COMPLETE',
+      output_digest: 'sha256:out',
+    });
+  });
+});
