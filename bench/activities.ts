@@ -29,7 +29,16 @@ export function benchParams(): BenchParams {
  */
 export class Timings {
   overheadMs: number[] = [];
+  /** Round trips of {@link probe}, one per activity. */
+  probeMs: number[] = [];
   private readonly bodyMs = new Map<string, number>();
+
+  /**
+   * When set (baseline mode), called as each activity enters the Worker, and not awaited: it
+   * times one small committed write to Postgres issued at that very moment, i.e. the floor under
+   * any plugin that writes synchronously, measured under the same load as the activity.
+   */
+  constructor(private readonly probe?: () => Promise<unknown>) {}
 
   static key(info: { workflowExecution?: { runId: string } | undefined; activityId: string }): string {
     return `${info.workflowExecution?.runId ?? ''}:${info.activityId}`;
@@ -45,6 +54,12 @@ export class Timings {
       inbound: {
         execute: async (input, next) => {
           const started = performance.now();
+          if (this.probe) {
+            void this.probe().then(
+              () => this.probeMs.push(performance.now() - started),
+              () => {},
+            );
+          }
           try {
             return await next(input);
           } finally {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { LineagePlugin, openStore } from '../src';
 import { startQuietDevServer } from '../scripts/quiet-dev-server';
 import { benchParams, createBenchActivities, Timings } from './activities';
@@ -50,6 +51,8 @@ export interface Batch {
   e2eMs: number[];
   /** Per activity: time in the Worker's activity interceptor chain minus the body. */
   overheadMs: number[];
+  /** Baseline only: one committed Postgres write issued as each activity starts (see Timings). */
+  probeMs: number[];
   cpu: CpuSample;
 }
 
@@ -71,6 +74,7 @@ async function runBatch(ctx: Context, runner: ModeRunner, scenario: Scenario, la
   const { chains, steps } = scenario;
   const params = benchParams();
   runner.timings.overheadMs = [];
+  runner.timings.probeMs = [];
   const cpu = cpuNow(ctx.pids);
   const started = performance.now();
   const handles = await Promise.all(
@@ -89,6 +93,7 @@ async function runBatch(ctx: Context, runner: ModeRunner, scenario: Scenario, la
     cpu: cpuSince(cpu, ctx.pids),
     e2eMs: latencies.flat(),
     overheadMs: runner.timings.overheadMs,
+    probeMs: runner.timings.probeMs,
   };
   if (batch.overheadMs.length !== batch.activities)
     throw new Error(`${label}: ${batch.overheadMs.length} activities timed, expected ${batch.activities}`);
@@ -119,6 +124,7 @@ async function runScenario(
     namespace: string;
     databaseUrl: string;
     bundles: Record<Mode, unknown>;
+    probe: () => Promise<unknown>;
   },
   scenario: Scenario,
 ): Promise<TargetResult[]> {
@@ -131,7 +137,7 @@ async function runScenario(
   try {
     for (const mode of ['baseline', 'lineage'] as const) {
       const plugins = mode === 'lineage' ? [new LineagePlugin({ databaseUrl: setup.databaseUrl })] : [];
-      const timings = new Timings();
+      const timings = new Timings(mode === 'baseline' ? setup.probe : undefined);
       const taskQueue = `bench-${ctx.tag}-c${chains}-${mode}`;
       const worker = await Worker.create({
         connection: setup.connection,
@@ -173,6 +179,8 @@ async function runScenario(
         p,
       );
     const [addedP50, addedP99] = [added(50), added(99)];
+    const probes = baseline.batches.flatMap((b) => b.probeMs);
+    const floor = { p50: percentile(probes, 50), p99: percentile(probes, 99) };
     printScenario({ baseline: baseline.batches, lineage: lineage.batches, ratios, order });
 
     for (const runner of runners) runner.worker.shutdown();
@@ -216,6 +224,14 @@ async function runScenario(
       },
       {
         part: 'capture',
+        name: `floor: one committed Postgres write issued as each activity starts, p50 / p99, ${at} (without plugin)`,
+        driver: 'postgres',
+        measured: `${ms(floor.p50)} / ${ms(floor.p99)}`,
+        target: 'reported',
+        pass: null,
+      },
+      {
+        part: 'capture',
         name: `every attempt recorded COMPLETE with its 3 events, concurrency ${chains}`,
         driver: 'postgres',
         measured: `${recorded['complete']}/${expected}, ${recorded['events']}/${expected * 3} events`,
@@ -234,6 +250,10 @@ export async function runCaptureBench(pg: BenchPostgres): Promise<TargetResult[]
   const server = await startQuietDevServer();
   const database = await createBenchDatabase(pg.url, 'bench_capture');
   const connection = await NativeConnection.connect({ address: server.address });
+  // The floor probe's own pool and table: a one-row committed insert, prepared, like the plugin's writes.
+  const probeClient = postgres(database.url, { max: 10, onnotice: () => {} });
+  await probeClient`create table if not exists bench_probe (id bigint generated always as identity, at timestamptz not null)`;
+  const probe = () => probeClient`insert into bench_probe (at) values (now())`.execute();
   try {
     console.log(`\nTemporal dev server ${server.address}; worker, client and bench in this process`);
     const workflowsPath = join(__dirname, 'workflows.ts');
@@ -253,13 +273,14 @@ export async function runCaptureBench(pg: BenchPostgres): Promise<TargetResult[]
       tag: randomUUID().slice(0, 8),
     };
     const results: TargetResult[] = [];
-    const setup = { connection, namespace: server.namespace, databaseUrl: database.url, bundles };
+    const setup = { connection, namespace: server.namespace, databaseUrl: database.url, bundles, probe };
     for (const scenario of SCENARIOS) results.push(...(await runScenario(ctx, setup, scenario)));
     results.push(...(await captureStorage(database.url)));
     results.push(...(await runStoreWriteBench(pg.url)));
     return results;
   } finally {
     await connection.close();
+    await probeClient.end({ timeout: 5 });
     await Promise.allSettled([server.teardown(), database.drop()]);
   }
 }

@@ -1,4 +1,4 @@
-import { encodeValue, tag, type EncodedValue } from './encode';
+import { encodeValue, encodeWithDepth, MAX_DEPTH, tag, type EncodedValue } from './encode';
 import { sha256Hex, valueDigest } from './digest';
 import type { FileDigester } from './file-digest';
 import { childPath } from './paths';
@@ -124,16 +124,22 @@ function uriForms(
   return { raw, stored: null, identity: uri };
 }
 
+/** A draft and the canonical JSON its value digest was computed from. */
+interface Drafted {
+  readonly artifact: ArtifactDraft;
+  readonly canonical: string;
+}
+
 async function draft(
   path: string,
   value: unknown,
   type: ArtifactType | undefined,
   settings: CaptureSettings,
-): Promise<ArtifactDraft> {
+  encoded: EncodedValue = encodeValue(value, settings.redaction, path),
+): Promise<Drafted> {
   const properties: Record<string, string | number> = {};
   // The file is hashed by the URI it was given; the stored form only matters for the row.
   const uri = uriForms(type ? uriOf(type, value) : undefined, path, settings, properties);
-  const encoded = encodeValue(value, settings.redaction, path);
   return draftEncoded(encoded, type?.name ?? VALUE_TYPE, uri, settings, properties);
 }
 
@@ -143,7 +149,7 @@ async function draftEncoded(
   uri: UriForms,
   settings: CaptureSettings,
   properties: Record<string, string | number> = {},
-): Promise<ArtifactDraft> {
+): Promise<Drafted> {
   const { digest: vDigest, canonical } = valueDigest(encoded);
   const sizeBytes = Buffer.byteLength(canonical);
   let inline = sizeBytes <= settings.maxInlineBytes;
@@ -164,7 +170,7 @@ async function draftEncoded(
     if (stored !== null) properties.uriNote = DIGEST_ONLY_NOTE;
     stored = null;
   }
-  return {
+  const artifact = {
     identity,
     type: typeName,
     uri: stored,
@@ -175,26 +181,50 @@ async function draftEncoded(
     sizeBytes,
     properties,
   };
+  return { artifact, canonical };
+}
+
+/** One root's artifacts, and the canonical JSON of the root value as encoded (undefined: not captured as is). */
+interface CapturedRoot {
+  readonly artifacts: CapturedArtifact[];
+  readonly canonical: string | undefined;
 }
 
 async function captureUnsafe(
   path: string,
   value: unknown,
   settings: CaptureSettings,
-): Promise<CapturedArtifact[]> {
+  encoded: EncodedValue | undefined,
+): Promise<CapturedRoot> {
   const redaction = settings.redaction ?? NO_REDACTION;
   if (redaction.hasHook && redaction.hook(value, path)) {
-    return [{ path, artifact: await draftEncoded(tag('redacted'), VALUE_TYPE, NO_URI, settings) }];
+    const root = await draftEncoded(tag('redacted'), VALUE_TYPE, NO_URI, settings);
+    return { artifacts: [{ path, artifact: root.artifact }], canonical: root.canonical };
   }
   const rootType = recogniseType(settings.types, value);
-  const captured: CapturedArtifact[] = [{ path, artifact: await draft(path, value, rootType, settings) }];
+  const root = await draft(path, value, rootType, settings, encoded);
+  const artifacts: CapturedArtifact[] = [{ path, artifact: root.artifact }];
   for (const nested of findNestedTyped(value, path, settings)) {
-    captured.push({
-      path: nested.path,
-      artifact: await draft(nested.path, nested.value, nested.type, settings),
-    });
+    const { artifact } = await draft(nested.path, nested.value, nested.type, settings);
+    artifacts.push({ path: nested.path, artifact });
   }
-  return captured;
+  return { artifacts, canonical: root.canonical };
+}
+
+async function captureRoot(
+  path: string,
+  value: unknown,
+  settings: CaptureSettings,
+  encoded?: EncodedValue,
+): Promise<CapturedRoot> {
+  try {
+    return await captureUnsafe(path, value, settings, encoded);
+  } catch (error) {
+    const message = safeText(error instanceof Error ? error.message : String(error));
+    const marker = tag('uncapturable', { error: message });
+    const { artifact } = await draftEncoded(marker, VALUE_TYPE, NO_URI, settings);
+    return { artifacts: [{ path, artifact }], canonical: undefined };
+  }
 }
 
 /**
@@ -207,13 +237,7 @@ export async function captureValue(
   value: unknown,
   settings: CaptureSettings,
 ): Promise<CapturedArtifact[]> {
-  try {
-    return await captureUnsafe(path, value, settings);
-  } catch (error) {
-    const message = safeText(error instanceof Error ? error.message : String(error));
-    const marker = tag('uncapturable', { error: message });
-    return [{ path, artifact: await draftEncoded(marker, VALUE_TYPE, NO_URI, settings) }];
-  }
+  return (await captureRoot(path, value, settings)).artifacts;
 }
 
 /** {@link captureValue} for several roots at once (`args[0]`, `args[1]`, … or `result`). */
@@ -223,4 +247,48 @@ export async function captureAll(
 ): Promise<CapturedArtifact[]> {
   const parts = await Promise.all(roots.map(([path, value]) => captureValue(path, value, settings)));
   return parts.flat();
+}
+
+/**
+ * An activity's arguments as artifacts (`args[0]`, `args[1]`, …) plus the digest of the whole
+ * argument list, `valueDigest(encodeValue(args, redaction, 'args'))`, without encoding the list a
+ * second time: RFC 8785 writes an array as `[a,b]`, so the list's canonical JSON is its
+ * arguments' joined, as long as each encodes the same alone as inside the list (always, unless
+ * nested near MAX_DEPTH or redacted as a whole list, where the list is encoded again).
+ */
+export async function captureArgs(
+  args: readonly unknown[],
+  settings: CaptureSettings,
+): Promise<{ inputs: CapturedArtifact[]; inputDigest: string }> {
+  const redaction = settings.redaction ?? NO_REDACTION;
+  const wholeListRedacted = redaction.hasHook && redaction.hook(args, 'args');
+  const roots = await Promise.all(
+    args.map((arg, i) => {
+      const path = `args[${i}]`;
+      const { encoded, deepest } = encodeWithDepth(arg, settings.redaction, path);
+      return captureRoot(path, arg, settings, encoded).then((root) => ({ root, deepest }));
+    }),
+  );
+  const parts = roots.map(({ root, deepest }) => (deepest < MAX_DEPTH ? root.canonical : undefined));
+  const inputDigest =
+    !wholeListRedacted && parts.every((part) => part !== undefined)
+      ? `sha256:${sha256Hex(`[${parts.join(',')}]`)}`
+      : valueDigest(encodeValue(args, settings.redaction, 'args')).digest;
+  return { inputs: roots.flatMap(({ root }) => root.artifacts), inputDigest };
+}
+
+/**
+ * An activity's result as artifacts (`result`, …) plus its digest, `valueDigest(encodeValue(result,
+ * redaction, 'result'))`: the root artifact's own value digest, unless the root could not be captured.
+ */
+export async function captureResult(
+  result: unknown,
+  settings: CaptureSettings,
+): Promise<{ outputs: CapturedArtifact[]; outputDigest: string }> {
+  const root = await captureRoot('result', result, settings);
+  const outputDigest =
+    root.canonical !== undefined
+      ? root.artifacts[0]!.artifact.valueDigest
+      : valueDigest(encodeValue(result, settings.redaction, 'result')).digest;
+  return { outputs: root.artifacts, outputDigest };
 }

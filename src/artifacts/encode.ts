@@ -61,6 +61,8 @@ const REDACTED = (): EncodedValue => tag('redacted');
 interface Walk {
   readonly seen: Set<object>;
   readonly redaction: Redaction;
+  /** The deepest depth visited (see {@link encodeWithDepth}). */
+  deepest: number;
 }
 
 function encodeString(value: string): EncodedValue {
@@ -108,6 +110,7 @@ function encodeObject(value: object, depth: number, path: string | undefined, wa
 
 function encodeAt(value: unknown, depth: number, path: string | undefined, walk: Walk): EncodedValue {
   if (depth > MAX_DEPTH) return tag('too-deep', { limit: MAX_DEPTH });
+  if (depth > walk.deepest) walk.deepest = depth;
   if (path !== undefined && walk.redaction.hasHook && walk.redaction.hook(value, path)) return REDACTED();
   switch (typeof value) {
     case 'string': {
@@ -192,7 +195,21 @@ export function encodeValue(
   redaction: Redaction = NO_REDACTION,
   path?: string,
 ): EncodedValue {
-  return encodeAt(value, 0, path, { seen: new Set(), redaction });
+  return encodeAt(value, 0, path, { seen: new Set(), redaction, deepest: 0 });
+}
+
+/**
+ * {@link encodeValue}, plus the deepest depth it visited. Below MAX_DEPTH, the value encodes the
+ * same as an element of an array (one level deeper) as it does alone, which lets capture build an
+ * argument list's encoding from its arguments' own (see captureArgs).
+ */
+export function encodeWithDepth(
+  value: unknown,
+  redaction: Redaction = NO_REDACTION,
+  path?: string,
+): { encoded: EncodedValue; deepest: number } {
+  const walk: Walk = { seen: new Set(), redaction, deepest: 0 };
+  return { encoded: encodeAt(value, 0, path, walk), deepest: walk.deepest };
 }
 
 /** The kind of the first marker in an encoded tree that cannot be turned back into the original value. */

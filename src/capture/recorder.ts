@@ -3,7 +3,7 @@ import type { Info as ActivityInfo } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
-import { captureAll, type CaptureSettings } from '../artifacts/capture';
+import { captureArgs, captureResult, type CaptureSettings } from '../artifacts/capture';
 import { valueDigest } from '../artifacts/digest';
 import { encodeValue } from '../artifacts/encode';
 import { FileDigester } from '../artifacts/file-digest';
@@ -129,11 +129,7 @@ export class Recorder {
     header: LineageHeader = {},
   ): Promise<StartedAttempt | undefined> {
     const startedAt = new Date();
-    const inputs = await captureAll(
-      args.map((arg, i) => [`args[${i}]`, arg]),
-      this.settings,
-    );
-    const inputDigest = this.encode(args, 'args').digest;
+    const { inputs, inputDigest } = await captureArgs(args, this.settings);
     const cacheKey = cacheKeyOf(info.activityType, inputDigest, inputs);
     const run = info.workflowExecution ?? { workflowId: '(none)', runId: info.activityId };
     const key: AttemptKey = { ...run, activityId: info.activityId, attempt: info.attempt };
@@ -209,14 +205,8 @@ export class Recorder {
     const endedAt = new Date();
     let end: AttemptEnd;
     if ('result' in outcome) {
-      const outputs = await captureAll([['result', outcome.result]], this.settings);
-      end = {
-        state: 'COMPLETE',
-        endedAt,
-        outputDigest: this.encode(outcome.result, 'result').digest,
-        outputs,
-        error: null,
-      };
+      const { outputs, outputDigest } = await captureResult(outcome.result, this.settings);
+      end = { state: 'COMPLETE', endedAt, outputDigest, outputs, error: null };
     } else {
       const state = outcome.error instanceof CancelledFailure ? 'CANCELED' : 'FAILED';
       end = {

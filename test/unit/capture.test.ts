@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { captureValue, type CaptureSettings } from '../../src/artifacts/capture';
+import { captureArgs, captureResult, captureValue, type CaptureSettings } from '../../src/artifacts/capture';
+import { valueDigest } from '../../src/artifacts/digest';
+import { encodeValue, MAX_DEPTH } from '../../src/artifacts/encode';
+import { createRedaction } from '../../src/artifacts/redact';
 import { FileDigester } from '../../src/artifacts/file-digest';
 import { builtInArtifactTypes } from '../../src/artifacts/types';
 
@@ -98,5 +101,46 @@ describe('captureValue', () => {
     );
     const [captured] = await captureValue('args[0]', hostile, settings());
     expect(captured!.artifact.value).toEqual({ $lineage: 'uncapturable', error: 'boom' });
+  });
+});
+
+describe('argument and result digests', () => {
+  const nested = (levels: number): unknown => {
+    let value: unknown = 'leaf';
+    for (let i = 0; i < levels; i++) value = { next: value };
+    return value;
+  };
+  const cases: Array<[string, unknown[]]> = [
+    ['plain values', [{ lr: 0.1, features: ['a', 'b'] }, 3, 'x']],
+    ['no arguments', []],
+    ['undefined, bytes, dates and maps', [undefined, new Uint8Array([1, 2]), new Date(0), new Map([[1, 2]])]],
+    ['a typed artifact', [{ kind: 'Dataset', uri: 's3://b/d.csv' }]],
+    ['nesting just below the depth limit', [nested(MAX_DEPTH - 2)]],
+    ['nesting at the depth limit', [nested(MAX_DEPTH - 1), nested(MAX_DEPTH)]],
+    ['nesting past the depth limit', [nested(MAX_DEPTH + 5)]],
+  ];
+
+  it.each(cases)(
+    'the input digest of %s is the digest of the whole encoded argument list',
+    async (_, args) => {
+      const { inputDigest } = await captureArgs(args, settings());
+      expect(inputDigest).toBe(valueDigest(encodeValue(args, undefined, 'args')).digest);
+    },
+  );
+
+  it('follows the redact hook, for one argument or for the whole list', async () => {
+    for (const hidden of ['args[1]', 'args']) {
+      const redaction = createRedaction([], (_value, path) => path === hidden);
+      const args = [{ a: 1 }, { b: 2 }];
+      const { inputDigest } = await captureArgs(args, settings({ redaction }));
+      expect(inputDigest, hidden).toBe(valueDigest(encodeValue(args, redaction, 'args')).digest);
+    }
+  });
+
+  it('gives a result the digest of its encoded value', async () => {
+    const result = { kind: 'Model', uri: 's3://b/m.bin', metrics: new Map([['acc', 0.9]]) };
+    const { outputDigest, outputs } = await captureResult(result, settings());
+    expect(outputDigest).toBe(valueDigest(encodeValue(result, undefined, 'result')).digest);
+    expect(outputs[0]!.artifact.valueDigest).toBe(outputDigest);
   });
 });
