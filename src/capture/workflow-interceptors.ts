@@ -37,10 +37,15 @@ function endStatus(error: unknown): RunEndStatus | undefined {
 export const interceptors = (): WorkflowInterceptors => {
   // Per workflow execution: the factory runs once for each one.
   let context: LineageHeader = {};
-  const withContext = <T extends { headers: Headers }>(input: T): T => ({
-    ...input,
-    headers: { ...input.headers, [LINEAGE_HEADER]: defaultPayloadConverter.toPayload(context) },
-  });
+  // The context changes at most a few times per run (it is replaced, never mutated): its payload
+  // is encoded once per change rather than once per scheduled activity.
+  let encoded:
+    { of: LineageHeader; payload: ReturnType<typeof defaultPayloadConverter.toPayload> } | undefined;
+  const withContext = <T extends { headers: Headers }>(input: T): T => {
+    if (encoded?.of !== context)
+      encoded = { of: context, payload: defaultPayloadConverter.toPayload(context) };
+    return { ...input, headers: { ...input.headers, [LINEAGE_HEADER]: encoded.payload } };
+  };
   // From-step reruns: "before the step" is decided here, in schedule order, because only the
   // workflow knows the order in which it asks for work; the decision travels in the header and is
   // replayed identically, so histories stay deterministic. No I/O: the step is named in the header.

@@ -49,6 +49,15 @@ const ABANDONED_ERROR = JSON.stringify({
     'lost contact before recording how it ended, and Temporal timed it out.',
 });
 
+/** Temporal only starts attempt N+1 once attempt N is over; one still RUNNING lost its worker. */
+const ABANDON_EARLIER_ATTEMPTS = sql`,
+      abandoned as (
+        update executions x set state = 'ABANDONED', ended_at = a.started_at, error = ${ABANDONED_ERROR}::jsonb
+        from attempt a
+        where x.workflow_id = a.workflow_id and x.run_id = a.run_id and x.activity_id = a.activity_id
+          and x.attempt < a.attempt and x.state = 'RUNNING'
+      )`;
+
 function isForeignKeyViolation(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
     if ((e as { code?: unknown }).code === '23503') return true;
@@ -176,6 +185,9 @@ export class AttemptWriter {
 
   private async writeStarts(items: PendingStart[]): Promise<number[]> {
     for (const item of items) item.sent = true;
+    // Only a retry can have an earlier attempt to abandon: first attempts (nearly all of them)
+    // skip that update, as a second prepared form of the statement.
+    const retries = items.some(({ start }) => start.attempt > 1);
     const attempts = items.map(({ start: s, runContextId, end }, i) => ({
       i,
       workflow_id: s.run.workflowId,
@@ -241,14 +253,7 @@ export class AttemptWriter {
       edges as (
         insert into events (execution_id, artifact_id, type, path)
         select s.id, e.artifact_id, e.type, e.path from started s join edge_ids e on e.i = s.i on conflict do nothing
-      ),
-      -- Temporal only starts attempt N+1 once attempt N is over; one still RUNNING lost its worker.
-      abandoned as (
-        update executions x set state = 'ABANDONED', ended_at = a.started_at, error = ${ABANDONED_ERROR}::jsonb
-        from attempt a
-        where x.workflow_id = a.workflow_id and x.run_id = a.run_id and x.activity_id = a.activity_id
-          and x.attempt < a.attempt and x.state = 'RUNNING'
-      )
+      )${retries ? ABANDON_EARLIER_ATTEMPTS : sql``}
       select (select jsonb_agg(jsonb_build_array(i, id)) from started) as executions, ${NEW_ARTIFACT_IDS}`,
     );
     this.known.remember(row.new_artifacts);
