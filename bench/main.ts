@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatMs } from '../scripts/format-table';
 import { runCaptureBench } from './capture-overhead';
+import { buildInstalledCli } from './installed-cli';
 import { startBenchPostgres } from './postgres';
 import { runQueryBench } from './queries';
 import { machine, printTargets, type TargetResult } from './report';
@@ -39,14 +40,17 @@ async function main(): Promise<void> {
     if (only !== 'queries') results.push(...(await runCaptureBench(pg)));
     if (only !== 'capture') {
       const outDir = join(__dirname, '..', 'test-output', 'bench');
-      results.push(
-        ...(await runQueryBench('postgres', {
-          adminUrl: pg.url,
-          runs: Number(values['postgres-runs']),
-          outDir,
-        })),
-        ...(await runQueryBench('pglite', { adminUrl: pg.url, runs: Number(values['pglite-runs']), outDir })),
-      );
+      console.log('\nbuilding the CLI as an installed package runs it …');
+      const cli = await buildInstalledCli();
+      try {
+        const common = { adminUrl: pg.url, outDir, cliBin: cli.bin };
+        results.push(
+          ...(await runQueryBench('postgres', { ...common, runs: Number(values['postgres-runs']) })),
+          ...(await runQueryBench('pglite', { ...common, runs: Number(values['pglite-runs']) })),
+        );
+      } finally {
+        await cli.remove();
+      }
     }
   } finally {
     await pg.stop();

@@ -12,11 +12,13 @@ import { createBenchDatabase } from './postgres';
 import { queryOperations, type Operation } from './query-operations';
 import { ms, stats, type TargetResult } from './report';
 import { LINEAGE_TABLES } from '../src/store/schema';
+import { WASM_TIERING_BUDGET } from '../src/cli/wasm-tiering';
 
 const WARMUP = 25; // more than the pool's connections: each plans its statements once
 const SAMPLES = 30;
 const CLI_SAMPLES = 5;
-const BIN = join(__dirname, '..', 'bin', 'lineage.js');
+/** This checkout's bin: without a dist/ beside it, it runs the TypeScript sources through tsx. */
+const CHECKOUT_BIN = join(__dirname, '..', 'bin', 'lineage.js');
 const TABLES = LINEAGE_TABLES;
 
 type Driver = 'postgres' | 'pglite';
@@ -57,15 +59,17 @@ async function timeProcess(args: string[]): Promise<number[]> {
 }
 
 /**
- * `lineage --db <db> runs` as a process, and what it is made of on this machine now: Node itself,
- * and for an embedded store PGlite's own start and stop (the same folder, nothing else loaded).
+ * `lineage --db <db> runs` as a process, as an installed package runs it (`bin`, the compiled
+ * CLI), and what it is made of on this machine now: Node itself, and for an embedded store
+ * PGlite's own start and stop (the same folder, nothing else loaded). The same command from this
+ * checkout, through tsx, is reported beside it.
  */
-async function timeCli(where: { url: string } | { dir: string }) {
+async function timeCli(where: { url: string } | { dir: string }, bin: string) {
   const db = 'url' in where ? where.url : where.dir;
   const rows: string[][] = [];
-  const cli = stats(await timeProcess([BIN, '--db', db, 'runs']));
+  const cli = stats(await timeProcess([bin, '--db', db, 'runs']));
   rows.push([
-    '`lineage --db … runs` as a process (spawn to exit)',
+    '`lineage --db … runs` as a process (spawn to exit), as installed',
     ms(cli.median),
     ms(cli.p95),
     `${CLI_SAMPLES} runs`,
@@ -74,9 +78,17 @@ async function timeCli(where: { url: string } | { dir: string }) {
   rows.push(['  of which: node -e 0', ms(node.median), ms(node.p95), '']);
   if ('dir' in where) {
     const open = `require('@electric-sql/pglite').PGlite.create(${JSON.stringify(where.dir)}).then((c) => c.close())`;
-    const pglite = stats(await timeProcess(['-e', open]));
+    // With the V8 setting the CLI gives its own process (see src/cli/wasm-tiering.ts), to be a part of it.
+    const pglite = stats(await timeProcess([`--wasm-tiering-budget=${WASM_TIERING_BUDGET}`, '-e', open]));
     rows.push(['  of which: PGlite open + close as a process', ms(pglite.median), ms(pglite.p95), '']);
   }
+  const checkout = stats(await timeProcess([CHECKOUT_BIN, '--db', db, 'runs']));
+  rows.push([
+    '`lineage --db … runs` from this checkout (sources through tsx)',
+    ms(checkout.median),
+    ms(checkout.p95),
+    `${CLI_SAMPLES} runs`,
+  ]);
   return { median: cli.median, rows };
 }
 
@@ -132,7 +144,7 @@ async function explainAll(
 /** Seeds a store on `driver`, times every query operation and the CLI, and explains their plans. */
 export async function runQueryBench(
   driver: Driver,
-  options: { adminUrl: string; runs: number; outDir: string },
+  options: { adminUrl: string; runs: number; outDir: string; cliBin: string },
 ): Promise<TargetResult[]> {
   let where: { url: string } | { dir: string };
   let cleanup: () => Promise<void>;
@@ -165,7 +177,7 @@ export async function runQueryBench(
     } finally {
       await store.close();
     }
-    const cli = await timeCli(where);
+    const cli = await timeCli(where, options.cliBin);
     mkdirSync(options.outDir, { recursive: true });
     const planFile = join(options.outDir, `explain-${driver}.txt`);
     const plans = await explainAll(where, seed, planFile);

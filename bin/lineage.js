@@ -17,6 +17,4 @@ if (existsSync(built)) {
   cli = require('../src/cli/main.ts');
 }
 
-cli.runCli(process.argv).then((code) => {
-  process.exitCode = code;
-});
+cli.runCliProcess();

@@ -18,6 +18,7 @@ import { registerUi } from './commands/ui';
 import { CliContext, type CliIo } from './context';
 import { classify, EXIT_CODES } from './exit-codes';
 import { wantsColor } from './output';
+import { deferWasmTierUp } from './wasm-tiering';
 
 function version(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
@@ -128,8 +129,15 @@ export async function runCli(
   }
 }
 
-if (require.main === module) {
+/**
+ * `lineage` as a process of its own (bin/lineage.js, or this file run directly): the process is
+ * the command's, so it may be tuned for a short life, and the exit code is the command's.
+ */
+export function runCliProcess(): void {
+  deferWasmTierUp();
   void runCli(process.argv).then((code) => {
     process.exitCode = code;
   });
 }
+
+if (require.main === module) runCliProcess();

@@ -41,6 +41,9 @@ const END_EVENT: Record<string, OpenLineageRunEvent['eventType'] | undefined> = 
   CONTINUED_AS_NEW: 'COMPLETE',
   FAILED: 'FAIL',
   CANCELED: 'ABORT',
+  // Recorded by reconciliation: a terminated run was stopped from outside, a timed-out one failed.
+  TERMINATED: 'ABORT',
+  TIMED_OUT: 'FAIL',
   COMPLETE: 'COMPLETE',
   CACHED: 'COMPLETE',
   ABANDONED: 'FAIL',

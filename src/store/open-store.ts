@@ -1,17 +1,33 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type * as PgliteModule from '@electric-sql/pglite';
 import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type * as DrizzlePglite from 'drizzle-orm/pglite';
 import type * as DrizzlePgliteMigrator from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import type * as DrizzlePostgres from 'drizzle-orm/postgres-js';
+import type * as DrizzlePostgresMigrator from 'drizzle-orm/postgres-js/migrator';
 import type { SQL } from 'drizzle-orm';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { z } from 'zod';
 import { LineageOptionsError, LineageStoreError, redactUrl } from '../errors';
-import { packageRoot } from '../package-root';
+import { migrationsApplied, migrationsFolder } from './migrations';
 import * as schema from './schema';
+
+/*
+ * Each driver, and each driver's migrator, loads when a store of its kind is opened: a CLI command
+ * is a process of its own, and one on an embedded store should not pay for loading the Postgres
+ * client (nor one on Postgres for PGlite, which costs a few hundred ms), nor anyone for the
+ * migrator when the store is already up to date. `require`, not `import()`: tsx's CommonJS hook
+ * resolves only the former.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const postgresClient = () => require('postgres') as typeof postgres;
+const drizzlePostgresModule = () => require('drizzle-orm/postgres-js') as typeof DrizzlePostgres;
+const postgresMigrator = () => require('drizzle-orm/postgres-js/migrator') as typeof DrizzlePostgresMigrator;
+const pgliteModule = () => require('@electric-sql/pglite') as typeof PgliteModule;
+const drizzlePgliteModule = () => require('drizzle-orm/pglite') as typeof DrizzlePglite;
+const pgliteMigrator = () => require('drizzle-orm/pglite/migrator') as typeof DrizzlePgliteMigrator;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Where the store lives: a Postgres URL, a PGlite folder, or a throwaway in-memory PGlite. */
 export const StoreLocationSchema = z.union([
@@ -49,24 +65,32 @@ const dialect = new PgDialect();
 
 const MIGRATIONS_LOCK = 7_344_991_022n;
 
-function migrationsFolder(): string {
-  return join(packageRoot(), 'drizzle');
-}
-
 async function openPostgres(url: string, poolSize: number): Promise<LineageStore> {
   const target = redactUrl(url);
+  const connect = postgresClient();
+  const { drizzle: drizzlePostgres } = drizzlePostgresModule();
   // Migrations run on their own single connection holding an advisory lock, so that several
-  // workers starting at once against one database do not race to create the same tables.
-  const migrator = postgres(url, { max: 1, onnotice: () => {} });
+  // workers starting at once against one database do not race to create the same tables. An
+  // up-to-date store needs neither the lock nor the migrator: migrations only ever move forward.
+  const migrator = connect(url, { max: 1, onnotice: () => {} });
   try {
-    await migrator`select pg_advisory_lock(${MIGRATIONS_LOCK.toString()}::bigint)`;
-    await migratePostgres(drizzlePostgres(migrator), { migrationsFolder: migrationsFolder() });
+    const folder = migrationsFolder();
+    // Through postgres.js itself, not Drizzle (which wraps a failure in one quoting the statement):
+    // an unreachable or refusing server reads as the driver's own error, as it always has.
+    const rows = async <T>(query: SQL) => {
+      const { sql: text, params } = dialect.sqlToQuery(query);
+      return [...(await migrator.unsafe(text, params as postgres.ParameterOrJSON<never>[]))] as T[];
+    };
+    if (!(await migrationsApplied(rows, folder))) {
+      await migrator`select pg_advisory_lock(${MIGRATIONS_LOCK.toString()}::bigint)`;
+      await postgresMigrator().migrate(drizzlePostgres(migrator), { migrationsFolder: folder });
+    }
   } catch (cause) {
     throw new LineageStoreError('migration', target, { cause });
   } finally {
     await migrator.end({ timeout: 5 });
   }
-  const client = postgres(url, { max: poolSize, onnotice: () => {} });
+  const client = connect(url, { max: poolSize, onnotice: () => {} });
   const db = drizzlePostgres(client, { schema });
   return {
     db,
@@ -87,21 +111,18 @@ async function openPglite(dataDir: string | undefined): Promise<LineageStore> {
   const target = dataDir ? `pglite:${dataDir}` : 'pglite:memory';
   try {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
-    // Loaded on use: PGlite costs a few hundred ms of start-up that a CLI command on Postgres
-    // should not pay. `require`, not `import()`: tsx's CommonJS hook resolves only the former.
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { PGlite } = require('@electric-sql/pglite') as typeof PgliteModule;
-    const { drizzle: drizzlePglite } = require('drizzle-orm/pglite') as typeof DrizzlePglite;
-    const { migrate: migratePglite } = require('drizzle-orm/pglite/migrator') as typeof DrizzlePgliteMigrator;
-    /* eslint-enable @typescript-eslint/no-require-imports */
+    const { PGlite } = pgliteModule();
     const client = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
-    const db = drizzlePglite(client, { schema });
-    await migratePglite(db, { migrationsFolder: migrationsFolder() });
+    const db = drizzlePgliteModule().drizzle(client, { schema });
+    const rows = async <T>(query: SQL) => (await db.execute(query)).rows as T[];
+    const folder = migrationsFolder();
+    if (!(await migrationsApplied(rows, folder)))
+      await pgliteMigrator().migrate(db, { migrationsFolder: folder });
     return {
       db,
       driver: 'pglite',
       target,
-      rows: async <T>(query: SQL) => (await db.execute(query)).rows as T[],
+      rows,
       // In-process: there is no network round trip or plan cache worth a second path.
       preparedRows: async <T>(query: SQL) => (await db.execute(query)).rows as T[],
       close: () => client.close(),

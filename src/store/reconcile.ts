@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import type * as TemporalClient from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { LineageError, LineageOptionsError, LineageStoreError } from '../errors';
@@ -9,6 +10,11 @@ import { Outbox, type DrainOutcome } from './outbox';
 import { contexts, executions, type RunStatus } from './schema';
 import { applyRecord } from './write-records';
 import { createWriters } from './writers';
+
+// Temporal's client (gRPC and its protobuf definitions, ~0.3 s to load) is needed only once a
+// reconciliation asks Temporal; the `lineage` CLI imports this module for every command.
+/* eslint-disable-next-line @typescript-eslint/no-require-imports */
+const temporalClient = () => require('@temporalio/client') as typeof TemporalClient;
 
 /** Options of {@link reconcile}. */
 export const ReconcileOptionsSchema = z.strictObject({
@@ -85,7 +91,7 @@ async function describeRuns(
       try {
         out.set(`${workflowId}/${runId}`, await client.workflow.getHandle(workflowId, runId).describe());
       } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError)) {
+        if (!(error instanceof temporalClient().WorkflowNotFoundError)) {
           const message = error instanceof Error ? error.message : String(error);
           throw new LineageError(`Temporal could not describe run ${workflowId}/${runId}: ${message}`, {
             cause: error,

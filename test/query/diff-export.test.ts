@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toDot } from '../../src/export/dot';
 import { toMermaid } from '../../src/export/mermaid';
@@ -5,6 +6,7 @@ import { openLineageEvents } from '../../src/export/openlineage';
 import type { OpenLineageRunEvent } from '../../src/export/openlineage-model';
 import { diffRuns } from '../../src/query/diff';
 import { traceLineage } from '../../src/query/lineage';
+import { createWriters } from '../../src/store/writers';
 import { DRIVERS, useStore } from '../support/stores';
 import { fillStore, type Filled } from './fill-store';
 import { openLineageValidator } from './openlineage-schema';
@@ -123,5 +125,38 @@ describe.each(DRIVERS)('diff and exports on %s', (driver) => {
     expect(events.map((e) => e.run.runId)).toEqual(expect.arrayContaining(one.map((e) => e.run.runId)));
     const failed = events.find((e) => e.job.name === 'failsAfterOneStep' && e.eventType === 'FAIL')!;
     expect(failed.run.facets['errorMessage']).toMatchObject({ message: 'the pipeline gave up' });
+  });
+
+  it('ends runs that reconciliation found terminated or timed out: ABORT and FAIL', async () => {
+    const store = ctx.store();
+    const { runs } = createWriters(store);
+    for (const [workflowId, status] of [
+      ['ol-terminated', 'TERMINATED'],
+      ['ol-timed-out', 'TIMED_OUT'],
+    ] as const) {
+      await runs.start({
+        run: { workflowId, runId: 'r1' },
+        workflowType: 'stoppedPipeline',
+        taskQueue: 'q',
+        startedAt: new Date(),
+        args: [],
+        argsDigest: 'sha256:none',
+        parent: null,
+        rerunOf: null,
+        rerunFrom: null,
+      });
+      await store.rows(sql`update contexts set status = ${status}, ended_at = now(), error = ${status}
+        where type = 'run' and workflow_id = ${workflowId}`);
+    }
+    const ends: Record<string, string> = {};
+    for await (const event of openLineageEvents(store, {})) {
+      if (event.job.name === 'stoppedPipeline' && event.eventType !== 'START')
+        ends[
+          event.run.facets['temporal_run']
+            ? JSON.stringify(event.run.facets['temporal_run'])
+            : event.run.runId
+        ] = event.eventType;
+    }
+    expect(Object.values(ends).sort()).toEqual(['ABORT', 'FAIL']);
   });
 });

@@ -1,9 +1,18 @@
-import { Client, Connection } from '@temporalio/client';
+import type * as TemporalClient from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import { InvalidArgumentError, type Command } from 'commander';
 import { LineageError } from '../../errors';
 import { reconcile, type ReconcileResult } from '../../store/reconcile';
 import type { CliContext } from '../context';
 import type { Output } from '../output';
+
+/*
+ * Temporal's client (gRPC and the protobuf definitions, ~0.4 s) loads when `lineage reconcile`
+ * asks Temporal, not when the program is built: every other command would pay for it.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const temporalClient = () => require('@temporalio/client') as typeof TemporalClient;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 interface ReconcileCliOptions {
   readonly olderThan?: number;
@@ -33,6 +42,7 @@ async function withTemporal<T>(
   if (!options.temporal) return body(undefined);
   const address = options.address ?? ctx.io.env['TEMPORAL_ADDRESS'] ?? 'localhost:7233';
   const namespace = options.namespace ?? ctx.io.env['TEMPORAL_NAMESPACE'] ?? 'default';
+  const { Client, Connection } = temporalClient();
   let connection: Connection;
   try {
     connection = await Connection.connect({ address, connectTimeout: 5_000 });
