@@ -44,6 +44,7 @@ export function printScenario(run: {
     ),
   );
   const [without, withPlugin] = [summarise(run.baseline), summarise(run.lineage)];
+  const probes = run.baseline.flatMap((b) => b.probeMs);
   const row = (label: string, a: number, b: number) => [label, ms(a), ms(b), signed(b - a)];
   console.log(
     formatTable(
@@ -57,22 +58,16 @@ export function printScenario(run: {
         ],
         row('in-worker time outside the body, p50', without.over50, withPlugin.over50),
         row('in-worker time outside the body, p99', without.over99, withPlugin.over99),
-        [
-          'floor: one committed write at activity start, p50 / p99',
-          `${ms(
-            percentile(
-              run.baseline.flatMap((b) => b.probeMs),
-              50,
-            ),
-          )} / ${ms(
-            percentile(
-              run.baseline.flatMap((b) => b.probeMs),
-              99,
-            ),
-          )}`,
-          '',
-          '',
-        ],
+        ...(probes.length > 0
+          ? [
+              [
+                'floor: one committed write at activity start, p50 / p99',
+                `${ms(percentile(probes, 50))} / ${ms(percentile(probes, 99))}`,
+                '',
+                '',
+              ],
+            ]
+          : []),
         row('activity latency, workflow view, p50', without.e2e50, withPlugin.e2e50),
         row('activity latency, workflow view, p99', without.e2e99, withPlugin.e2e99),
       ],
@@ -83,9 +78,11 @@ export function printScenario(run: {
     '   added latency = the "with − without" of the in-worker rows: per activity, the time from the Worker handing\n' +
       "   the task to its activity interceptors to the result leaving them, minus the activity body's own time\n" +
       "   (the plugin's start and end writes, waiting for the event loop and the connection pool), as p50 and p99\n" +
-      '   of each mode, subtracted. The workflow view (schedule → result, 1 ms clock) includes Temporal round trips.\n' +
-      '   floor = in the run without the plugin, a one-row insert committed to the same Postgres, issued as each\n' +
-      '   activity enters the Worker (not awaited by it): what any write made at that moment waits, at the least.',
+      '   of each mode, subtracted. The workflow view (schedule → result, 1 ms clock) includes Temporal round trips.' +
+      (probes.length > 0
+        ? '\n   floor = in the run without the plugin, a one-row insert committed to the same Postgres, issued as each\n' +
+          '   activity enters the Worker (not awaited by it): what any write made at that moment waits, at the least.'
+        : ''),
   );
   const cpuRows = (
     [
