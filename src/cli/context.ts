@@ -1,3 +1,4 @@
+import { EXIT_CODES } from './exit-codes';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { LineageStore } from '../store/open-store';
 import { Output, type OutStream } from './output';
@@ -19,6 +20,12 @@ export interface GlobalOptions {
 
 /** What a command module needs: output, and the store opened for the duration of its action. */
 export class CliContext {
+  /**
+   * The exit code of a command that succeeded but has a verdict to report (e.g. a rerun whose
+   * outputs differ), so that scripts can branch on it without parsing output.
+   */
+  exitCode: number = EXIT_CODES.ok;
+
   constructor(readonly io: CliIo) {}
 
   output(command: Command): Output {

@@ -27,6 +27,8 @@ export const EXIT_CODES = {
   storeUnavailable: 5,
   /** The store holds nothing yet (or the embedded store's folder does not exist). */
   emptyStore: 6,
+  /** A rerun finished, and its outputs differ from the original's (verdict `differs`). */
+  differs: 7,
 } as const;
 
 /** The exit code for an error, and the name `--json` error documents carry. */

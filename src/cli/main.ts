@@ -123,7 +123,7 @@ export async function runCli(
   }
   try {
     await buildProgram(ctx).parseAsync([...argv]);
-    return EXIT_CODES.ok;
+    return ctx.exitCode;
   } catch (error) {
     return report(error, io, argv.includes('--json'));
   }

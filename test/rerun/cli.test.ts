@@ -69,6 +69,20 @@ describe('lineage rerun (CLI, postgres)', () => {
     );
   });
 
+  it('`rerun execution` exits 7 when the outputs differ, so that scripts can branch on the verdict', async () => {
+    const { name } = await runWorkflow(client, worker.taskQueue, 'randomOnce', []);
+    const [random] = await getRunExecutions(ctx.store(), name);
+    const { code, stdout } = await lineage([
+      ...common(),
+      'rerun',
+      ...temporal(),
+      'execution',
+      `e${random!.id}`,
+    ]);
+    expect(stdout).toContain('verdict: differs');
+    expect(code).toBe(7);
+  });
+
   it('`rerun run --from trainModel --json` reuses the steps before it and reports the verdict', async () => {
     const { code, stdout } = await lineage([
       ...common(),

@@ -10,6 +10,7 @@ import type * as RerunRun from '../../rerun/rerun-run';
 import type { RunRerunResult } from '../../rerun/rerun-run';
 import { formatVerdict, type RerunVerdict } from '../../rerun/verdict';
 import type { CliContext } from '../context';
+import { EXIT_CODES } from '../exit-codes';
 import { executionJson, runJson } from '../json';
 import { paintState, type Output } from '../output';
 import { collect } from '../parse-options';
@@ -177,6 +178,7 @@ export function registerRerun(program: Command, ctx: CliContext): void {
                 verdict: result.verdict,
               });
             } else printExecution(out, result);
+            if (result.verdict.status === 'differs') ctx.exitCode = EXIT_CODES.differs;
           }),
         );
       },
@@ -232,6 +234,7 @@ export function registerRerun(program: Command, ctx: CliContext): void {
                 verdict: result.verdict,
               });
             } else printRun(out, result);
+            if (result.verdict.status === 'differs') ctx.exitCode = EXIT_CODES.differs;
           }),
         );
       },
