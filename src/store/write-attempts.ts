@@ -89,6 +89,7 @@ export interface QueuedStart {
   /** The end that joined, if any: what a retry of the start must write too. */
   readonly joinedEnd: AttemptEnd | undefined;
 }
+
 /** One attempt end waiting in a batch. */
 interface PendingEnd {
   readonly handle: AttemptHandle;
@@ -168,9 +169,10 @@ export class AttemptWriter {
     return {
       written,
       join(end) {
-        if (!pending) return ((early = end), true);
-        if (pending.sent) return false;
-        pending.end = end;
+        if (pending?.sent) return false;
+        // Before the run's context id is known the start is not even queued: keep the end for it.
+        if (pending) pending.end = end;
+        else early = end;
         return true;
       },
       get joinedEnd() {
