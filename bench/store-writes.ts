@@ -39,7 +39,7 @@ export async function runStoreWriteBench(adminUrl: string): Promise<TargetResult
     );
     results.push({
       part: 'capture',
-      name: 'one round trip to Postgres (select 1), p50 / p99: the floor under each of the 2 writes per attempt',
+      name: 'one round trip to Postgres (select 1), p50 / p99: from an idle process: the floor under each write',
       driver: 'postgres',
       measured: `${ms(trip.p50)} / ${ms(trip.p99)}`,
       target: 'reported',

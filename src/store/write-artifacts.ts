@@ -3,8 +3,8 @@ import type { ArtifactDraft, CapturedArtifact } from '../artifacts/capture';
 
 /**
  * The artifact half of attempt writes, as CTEs to embed in the write's single statement: an
- * attempt costs two statements whatever its artifacts (the bench showed ~15 small statements per
- * attempt costing more CPU than Temporal itself), and a batch of attempts the same two.
+ * attempt costs one or two statements whatever its artifacts (the bench showed ~15 small
+ * statements per attempt costing more CPU than Temporal itself), and a batch of attempts the same.
  *
  * Artifacts travel as one jsonb parameter unpacked by jsonb_to_recordset: one bind value however
  * many artifacts, on postgres.js and PGlite alike.
