@@ -35,6 +35,11 @@ export const LineagePluginOptionsSchema = z.strictObject({
     .optional(),
   /** Connections in the Postgres pool. */
   poolSize: z.number().int().positive().default(10),
+  /**
+   * How long opening a Postgres connection may take (TCP connect and the server's greeting)
+   * before the store counts as unreachable and `onStoreError` applies.
+   */
+  connectTimeoutMs: z.number().int().positive().default(10_000),
   /** Values whose canonical JSON is larger are stored as digest + size only (the row says so). */
   maxInlineBytes: z
     .number()

@@ -76,7 +76,11 @@ export class StoreGate {
         options.store ??
         (await openStore(
           options.databaseUrl
-            ? { url: options.databaseUrl, poolSize: options.poolSize }
+            ? {
+                url: options.databaseUrl,
+                poolSize: options.poolSize,
+                connectTimeoutMs: options.connectTimeoutMs,
+              }
             : { dir: options.dataDir },
         ));
       this.opened = { store, ...createWriters(store) };

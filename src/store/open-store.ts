@@ -31,7 +31,12 @@ const pgliteMigrator = () => require('drizzle-orm/pglite/migrator') as typeof Dr
 
 /** Where the store lives: a Postgres URL, a PGlite folder, or a throwaway in-memory PGlite. */
 export const StoreLocationSchema = z.union([
-  z.strictObject({ url: z.string().min(1), poolSize: z.number().int().positive().optional() }),
+  z.strictObject({
+    url: z.string().min(1),
+    poolSize: z.number().int().positive().optional(),
+    /** How long a connection may take to open (TCP connect and the server's greeting); default 10 s. */
+    connectTimeoutMs: z.number().int().positive().optional(),
+  }),
   z.strictObject({ dir: z.string().min(1) }),
   z.strictObject({ memory: z.literal(true) }),
 ]);
@@ -65,14 +70,17 @@ const dialect = new PgDialect();
 
 const MIGRATIONS_LOCK = 7_344_991_022n;
 
-async function openPostgres(url: string, poolSize: number): Promise<LineageStore> {
+async function openPostgres(url: string, poolSize: number, connectTimeoutMs: number): Promise<LineageStore> {
   const target = redactUrl(url);
   const connect = postgresClient();
   const { drizzle: drizzlePostgres } = drizzlePostgresModule();
   // Migrations run on their own single connection holding an advisory lock, so that several
   // workers starting at once against one database do not race to create the same tables. An
   // up-to-date store needs neither the lock nor the migrator: migrations only ever move forward.
-  const migrator = connect(url, { max: 1, onnotice: () => {} });
+  // A host that hangs rather than refusing would otherwise hold every write for postgres.js's
+  // default of 30 s; the breaker then fails later writes at once (see StoreGate).
+  const connectTimeout = connectTimeoutMs / 1000;
+  const migrator = connect(url, { max: 1, onnotice: () => {}, connect_timeout: connectTimeout });
   try {
     const folder = migrationsFolder();
     // Through postgres.js itself, not Drizzle (which wraps a failure in one quoting the statement):
@@ -90,7 +98,7 @@ async function openPostgres(url: string, poolSize: number): Promise<LineageStore
   } finally {
     await migrator.end({ timeout: 5 });
   }
-  const client = connect(url, { max: poolSize, onnotice: () => {} });
+  const client = connect(url, { max: poolSize, onnotice: () => {}, connect_timeout: connectTimeout });
   const db = drizzlePostgres(client, { schema });
   return {
     db,
@@ -143,6 +151,6 @@ export async function openStore(location: StoreLocation): Promise<LineageStore> 
   const parsed = StoreLocationSchema.safeParse(location);
   if (!parsed.success) throw LineageOptionsError.fromZod('store location', parsed.error);
   const where = parsed.data;
-  if ('url' in where) return openPostgres(where.url, where.poolSize ?? 10);
+  if ('url' in where) return openPostgres(where.url, where.poolSize ?? 10, where.connectTimeoutMs ?? 10_000);
   return openPglite('dir' in where ? resolve(where.dir) : undefined);
 }

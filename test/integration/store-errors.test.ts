@@ -1,4 +1,5 @@
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { STORE_UNAVAILABLE } from '../../src/capture/recorder';
 import { LineagePlugin } from '../../src/plugin';
@@ -39,5 +40,29 @@ describe('when the lineage store is unreachable', () => {
     const plugin = new LineagePlugin({ databaseUrl: UNREACHABLE, onStoreError: 'continue' });
     await expect(runSquares(plugin, activities)).resolves.toEqual([0, 1]);
     expect(calls.square).toBe(2);
+  });
+
+  it('a host that accepts connections and never answers costs connectTimeoutMs, not the driver default of 30 s', async () => {
+    // A partitioned or overloaded server: TCP connects, the Postgres greeting never comes.
+    const sockets: Socket[] = [];
+    const server: Server = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const { activities, calls } = fixtureActivities();
+      const plugin = new LineagePlugin({
+        databaseUrl: `postgres://lineage:s3cret-pw@127.0.0.1:${port}/lineage`,
+        onStoreError: 'continue',
+        connectTimeoutMs: 1_000,
+      });
+      const started = performance.now();
+      await expect(runSquares(plugin, activities)).resolves.toEqual([0, 1]);
+      expect(calls.square).toBe(2);
+      expect(sockets.length).toBeGreaterThan(0);
+      expect(performance.now() - started).toBeLessThan(15_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
