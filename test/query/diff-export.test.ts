@@ -7,6 +7,7 @@ import type { OpenLineageRunEvent } from '../../src/export/openlineage-model';
 import { diffRuns } from '../../src/query/diff';
 import { traceLineage } from '../../src/query/lineage';
 import { createWriters } from '../../src/store/writers';
+import { bareRunStart } from '../support/records';
 import { DRIVERS, useStore } from '../support/stores';
 import { fillStore, type Filled } from './fill-store';
 import { openLineageValidator } from './openlineage-schema';
@@ -134,17 +135,7 @@ describe.each(DRIVERS)('diff and exports on %s', (driver) => {
       ['ol-terminated', 'TERMINATED'],
       ['ol-timed-out', 'TIMED_OUT'],
     ] as const) {
-      await runs.start({
-        run: { workflowId, runId: 'r1' },
-        workflowType: 'stoppedPipeline',
-        taskQueue: 'q',
-        startedAt: new Date(),
-        args: [],
-        argsDigest: 'sha256:none',
-        parent: null,
-        rerunOf: null,
-        rerunFrom: null,
-      });
+      await runs.start(bareRunStart(workflowId, 'stoppedPipeline'));
       await store.rows(sql`update contexts set status = ${status}, ended_at = now(), error = ${status}
         where type = 'run' and workflow_id = ${workflowId}`);
     }

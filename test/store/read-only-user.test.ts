@@ -6,6 +6,7 @@ import { openStore } from '../../src/store/open-store';
 import { createWriters } from '../../src/store/writers';
 import { lineage } from '../cli/run-cli';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { bareRunStart } from '../support/records';
 
 /**
  * Readers of a shared store (analysts, a dashboard) get a role that can only SELECT. Opening an
@@ -20,17 +21,7 @@ describe('a read-only Postgres role', () => {
   beforeAll(async () => {
     database = await createTestDatabase(adminUrl, 'read_only_user');
     const store = await openStore({ url: database.url });
-    await createWriters(store).runs.start({
-      run: { workflowId: 'read-only-check', runId: 'r1' },
-      workflowType: 'trainingPipeline',
-      taskQueue: 'ml',
-      startedAt: new Date(),
-      args: [],
-      argsDigest: 'sha256:none',
-      parent: null,
-      rerunOf: null,
-      rerunFrom: null,
-    });
+    await createWriters(store).runs.start(bareRunStart('read-only-check', 'trainingPipeline'));
     await store.close();
     const admin = postgres(database.url, { max: 1, onnotice: () => {} });
     try {
