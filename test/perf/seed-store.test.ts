@@ -5,6 +5,7 @@ import { diffRuns } from '../../src/query/diff';
 import { traceLineage } from '../../src/query/lineage';
 import { listRuns } from '../../src/query/runs';
 import { createWriters } from '../../src/store/writers';
+import { bareAttemptStart } from '../support/records';
 import { DRIVERS, useStore } from '../support/stores';
 
 /** The secondary indexes of the store's tables, by name: what a bulk load must leave as it found. */
@@ -40,23 +41,7 @@ describe.each(DRIVERS)('the seeding script on %s', (driver) => {
 
     // Explicit ids must not leave the identity sequences behind: the next capture write gets fresh ids.
     const writers = createWriters(store);
-    const handle = await writers.attempts.start({
-      run: { workflowId: 'after-seed', runId: 'r1' },
-      workflowType: 'wf',
-      activityId: '1',
-      activityType: 'step',
-      attempt: 1,
-      taskQueue: 'q',
-      isLocal: false,
-      workerIdentity: 'test',
-      buildId: null,
-      startedAt: new Date(),
-      inputDigest: 'sha256:after-seed',
-      inputs: [],
-      rerunOf: null,
-      cacheKey: null,
-      cacheVersion: null,
-    });
+    const handle = await writers.attempts.start(bareAttemptStart('after-seed', '1'));
     expect(handle.executionId).toBeGreaterThan(2002);
   });
 });

@@ -3,31 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { captureValue } from '../../src/artifacts/capture';
 import { FileDigester } from '../../src/artifacts/file-digest';
 import { builtInArtifactTypes } from '../../src/artifacts/types';
-import type { AttemptEnd, AttemptStart } from '../../src/store/write-attempts';
+import type { AttemptEnd } from '../../src/store/write-attempts';
 import { createWriters } from '../../src/store/writers';
+import { bareAttemptStart } from '../support/records';
 import { DRIVERS, useStore } from '../support/stores';
 
 const settings = { types: builtInArtifactTypes, maxInlineBytes: 65_536, files: new FileDigester(1 << 20) };
 
-async function attempt(workflowId: string, activityId: string): Promise<AttemptStart> {
-  return {
-    run: { workflowId, runId: 'r1' },
-    workflowType: 'pipeline',
+const attempt = async (workflowId: string, activityId: string) =>
+  bareAttemptStart(
+    workflowId,
     activityId,
-    activityType: 'step',
-    attempt: 1,
-    taskQueue: 'q',
-    isLocal: false,
-    workerIdentity: 'test',
-    buildId: null,
-    startedAt: new Date(),
-    inputDigest: `sha256:${activityId}`,
-    inputs: await captureValue('args[0]', { kind: 'Dataset', uri: 's3://b/in.csv' }, settings),
-    rerunOf: null,
-    cacheKey: null,
-    cacheVersion: null,
-  };
-}
+    await captureValue('args[0]', { kind: 'Dataset', uri: 's3://b/in.csv' }, settings),
+  );
 
 async function completed(uri: string): Promise<AttemptEnd> {
   return {
