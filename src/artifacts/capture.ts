@@ -240,15 +240,6 @@ export async function captureValue(
   return (await captureRoot(path, value, settings)).artifacts;
 }
 
-/** {@link captureValue} for several roots at once (`args[0]`, `args[1]`, … or `result`). */
-export async function captureAll(
-  roots: ReadonlyArray<readonly [string, unknown]>,
-  settings: CaptureSettings,
-): Promise<CapturedArtifact[]> {
-  const parts = await Promise.all(roots.map(([path, value]) => captureValue(path, value, settings)));
-  return parts.flat();
-}
-
 /**
  * An activity's arguments as artifacts (`args[0]`, `args[1]`, …) plus the digest of the whole
  * argument list, `valueDigest(encodeValue(args, redaction, 'args'))`, without encoding the list a

@@ -74,12 +74,12 @@ async function openPostgres(url: string, poolSize: number, connectTimeoutMs: num
   const target = redactUrl(url);
   const connect = postgresClient();
   const { drizzle: drizzlePostgres } = drizzlePostgresModule();
-  // Migrations run on their own single connection holding an advisory lock, so that several
-  // workers starting at once against one database do not race to create the same tables. An
-  // up-to-date store needs neither the lock nor the migrator: migrations only ever move forward.
   // A host that hangs rather than refusing would otherwise hold every write for postgres.js's
   // default of 30 s; the breaker then fails later writes at once (see StoreGate).
   const connectTimeout = connectTimeoutMs / 1000;
+  // Migrations run on their own single connection holding an advisory lock, so that several
+  // workers starting at once against one database do not race to create the same tables. An
+  // up-to-date store needs neither the lock nor the migrator: migrations only ever move forward.
   const migrator = connect(url, { max: 1, onnotice: () => {}, connect_timeout: connectTimeout });
   try {
     const folder = migrationsFolder();
