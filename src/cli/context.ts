@@ -1,6 +1,6 @@
-import { EXIT_CODES } from './exit-codes';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { LineageStore } from '../store/open-store';
+import { EXIT_CODES } from './exit-codes';
 import { Output, type OutStream } from './output';
 import { locateStore, openCliStore, requireRuns } from './store';
 

@@ -1,20 +1,15 @@
 import { resolve } from 'node:path';
-import type * as TemporalClient from '@temporalio/client';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { LineageError, LineageOptionsError, LineageStoreError } from '../errors';
+import { temporalClient } from '../lazy-temporal';
 import { isLineageStore } from '../options';
 import type { LineageStore } from './open-store';
 import { Outbox, type DrainOutcome } from './outbox';
 import { contexts, executions, type RunStatus } from './schema';
 import { applyRecord } from './write-records';
 import { createWriters } from './writers';
-
-// Temporal's client (gRPC and its protobuf definitions, ~0.3 s to load) is needed only once a
-// reconciliation asks Temporal; the `lineage` CLI imports this module for every command.
-/* eslint-disable-next-line @typescript-eslint/no-require-imports */
-const temporalClient = () => require('@temporalio/client') as typeof TemporalClient;
 
 /** Options of {@link reconcile}. */
 export const ReconcileOptionsSchema = z.strictObject({

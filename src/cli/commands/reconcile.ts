@@ -1,18 +1,10 @@
-import type * as TemporalClient from '@temporalio/client';
 import type { Client, Connection } from '@temporalio/client';
 import { InvalidArgumentError, type Command } from 'commander';
 import { LineageError } from '../../errors';
+import { temporalClient } from '../../lazy-temporal';
 import { reconcile, type ReconcileResult } from '../../store/reconcile';
 import type { CliContext } from '../context';
 import type { Output } from '../output';
-
-/*
- * Temporal's client (gRPC and the protobuf definitions, ~0.4 s) loads when `lineage reconcile`
- * asks Temporal, not when the program is built: every other command would pay for it.
- */
-/* eslint-disable @typescript-eslint/no-require-imports */
-const temporalClient = () => require('@temporalio/client') as typeof TemporalClient;
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 interface ReconcileCliOptions {
   readonly olderThan?: number;

@@ -1,8 +1,7 @@
-import type * as TemporalClient from '@temporalio/client';
 import type { Client } from '@temporalio/client';
-import type * as TemporalWorker from '@temporalio/worker';
 import { InvalidArgumentError, type Command } from 'commander';
 import { LineageError } from '../../errors';
+import { temporalClient, temporalWorker } from '../../lazy-temporal';
 import { parseOverride } from '../../rerun/overrides';
 import type * as RerunExecution from '../../rerun/rerun-execution';
 import type { ExecutionRerunResult } from '../../rerun/rerun-execution';
@@ -16,14 +15,11 @@ import { paintState, type Output } from '../output';
 import { collect } from '../parse-options';
 
 /*
- * Temporal's client and worker packages, and the rerun modules built on them, load when a rerun
- * command runs, not at start-up: they cost most of a second that every other command would pay
- * (`lineage runs` answers within one). `require`, not `import()`: tsx's CommonJS hook does not
+ * The rerun modules, built on Temporal's client and worker, load when a rerun command runs, not
+ * at start-up (see lazy-temporal.ts). `require`, not `import()`: tsx's CommonJS hook does not
  * resolve a dynamic import of a .ts module.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
-const temporalClient = () => require('@temporalio/client') as typeof TemporalClient;
-const temporalWorker = () => require('@temporalio/worker') as typeof TemporalWorker;
 const rerunExecutionModule = () => require('../../rerun/rerun-execution') as typeof RerunExecution;
 const rerunRunModule = () => require('../../rerun/rerun-run') as typeof RerunRun;
 /* eslint-enable @typescript-eslint/no-require-imports */
