@@ -24,64 +24,87 @@ function summarise(batches: Batch[]) {
 
 /** Prints one concurrency's rounds, latencies and CPU per activity, with what each figure measures. */
 export function printScenario(run: {
-  baseline: Batch[];
-  lineage: Batch[];
-  ratios: number[];
+  /** The baseline first, then each plugin mode. */
+  modes: Array<{ label: string; batches: Batch[] }>;
+  /** Per plugin mode (in order), per round: its throughput over the baseline's. */
+  ratios: number[][];
   order: string[];
 }): void {
+  const [baseline, ...plugin] = run.modes as [{ label: string; batches: Batch[] }, ...typeof run.modes];
   const rate = (b: Batch) => (b.activities / (b.ms / 1000)).toFixed(0);
   console.log(
     formatTable(
-      ['round', 'order', 'without (act/s)', 'with (act/s)', 'ratio'],
-      run.ratios.map((ratio, i) => [
+      [
+        'round',
+        'order',
+        ...run.modes.map((m) => `${m.label} (act/s)`),
+        ...plugin.map((m) => `${m.label} ratio`),
+      ],
+      run.order.map((order, i) => [
         String(i + 1),
-        run.order[i]!,
-        rate(run.baseline[i]!),
-        rate(run.lineage[i]!),
-        ratio.toFixed(3),
+        order,
+        ...run.modes.map((m) => rate(m.batches[i]!)),
+        ...run.ratios.map((r) => r[i]!.toFixed(3)),
       ]),
-      { align: ['right', 'left', 'right', 'right', 'right'], indent: '   ' },
+      {
+        align: [
+          'right',
+          'left',
+          ...run.modes.map(() => 'right' as const),
+          ...plugin.map(() => 'right' as const),
+        ],
+        indent: '   ',
+      },
     ),
   );
-  const [without, withPlugin] = [summarise(run.baseline), summarise(run.lineage)];
-  const probes = run.baseline.flatMap((b) => b.probeMs);
-  const row = (label: string, a: number, b: number) => [label, ms(a), ms(b), signed(b - a)];
+  const [without, ...withPlugin] = run.modes.map((m) => summarise(m.batches)) as [
+    ReturnType<typeof summarise>,
+    ...Array<ReturnType<typeof summarise>>,
+  ];
+  const probes = baseline.batches.flatMap((b) => b.probeMs);
+  const row = (label: string, pick: (s: ReturnType<typeof summarise>) => number) => [
+    label,
+    ms(pick(without)),
+    ...withPlugin.map((s) => `${ms(pick(s))} (${signed(pick(s) - pick(without))})`),
+  ];
+  const headers = ['measure', `${baseline.label}`, ...plugin.map((m) => `${m.label} (− baseline)`)];
+  const align = ['left' as const, ...run.modes.map(() => 'right' as const)];
   console.log(
     formatTable(
-      ['measure', 'without plugin', 'with plugin', 'with − without'],
+      headers,
       [
         [
           'throughput (activities/s)',
           without.throughput.toFixed(0),
-          withPlugin.throughput.toFixed(0),
-          `x ${(withPlugin.throughput / without.throughput).toFixed(3)}`,
+          ...withPlugin.map(
+            (s) => `${s.throughput.toFixed(0)} (x ${(s.throughput / without.throughput).toFixed(3)})`,
+          ),
         ],
-        row('in-worker time outside the body, p50', without.over50, withPlugin.over50),
-        row('in-worker time outside the body, p99', without.over99, withPlugin.over99),
+        row('in-worker time outside the body, p50', (s) => s.over50),
+        row('in-worker time outside the body, p99', (s) => s.over99),
         ...(probes.length > 0
           ? [
               [
                 'floor: one committed write at activity start, p50 / p99',
                 `${ms(percentile(probes, 50))} / ${ms(percentile(probes, 99))}`,
-                '',
-                '',
+                ...plugin.map(() => ''),
               ],
             ]
           : []),
-        row('activity latency, workflow view, p50', without.e2e50, withPlugin.e2e50),
-        row('activity latency, workflow view, p99', without.e2e99, withPlugin.e2e99),
+        row('activity latency, workflow view, p50', (s) => s.e2e50),
+        row('activity latency, workflow view, p99', (s) => s.e2e99),
       ],
-      { align: ['left', 'right', 'right', 'right'], indent: '   ' },
+      { align, indent: '   ' },
     ),
   );
   console.log(
-    '   added latency = the "with − without" of the in-worker rows: per activity, the time from the Worker handing\n' +
+    '   added latency = the "− baseline" of the in-worker rows: per activity, the time from the Worker handing\n' +
       "   the task to its activity interceptors to the result leaving them, minus the activity body's own time\n" +
-      "   (the plugin's start and end writes, waiting for the event loop and the connection pool), as p50 and p99\n" +
-      '   of each mode, subtracted. The workflow view (schedule → result, 1 ms clock) includes Temporal round trips.' +
+      "   (capture, and with commit before-result the plugin's writes, waiting for the event loop and the pool), as\n" +
+      '   p50 and p99 of each mode, subtracted. The workflow view (schedule → result, 1 ms clock) includes Temporal round trips.' +
       (probes.length > 0
-        ? '\n   floor = in the run without the plugin, a one-row insert committed to the same Postgres, issued as each\n' +
-          '   activity enters the Worker (not awaited by it): what any write made at that moment waits, at the least.'
+        ? '\n   floor = in the baseline run, a one-row insert committed to the same Postgres, issued as each activity\n' +
+          '   enters the Worker (not awaited by it): what any write made at that moment waits, at the least.'
         : ''),
   );
   const cpuRows = (
@@ -93,20 +116,27 @@ export function printScenario(run: {
       ['whole machine', 'machine'],
     ] as const
   ).map(([label, key]) => {
-    const [a, b] = [without.cpu[key], withPlugin.cpu[key]];
-    return [label, cpuMs(a), cpuMs(b), a === undefined || b === undefined ? 'n/a' : signed(b - a)];
+    const a = without.cpu[key];
+    return [
+      label,
+      cpuMs(a),
+      ...withPlugin.map((s) => {
+        const b = s.cpu[key];
+        return a === undefined || b === undefined ? 'n/a' : `${cpuMs(b)} (${signed(b - a)})`;
+      }),
+    ];
   });
   console.log(
     formatTable(
-      ['CPU per activity (all cores)', 'without plugin', 'with plugin', 'with − without'],
+      ['CPU per activity (all cores)', baseline.label, ...plugin.map((m) => `${m.label} (− baseline)`)],
       cpuRows,
       {
-        align: ['left', 'right', 'right', 'right'],
+        align,
         indent: '   ',
       },
     ),
   );
-  const all = [...run.baseline, ...run.lineage];
+  const all = run.modes.flatMap((m) => m.batches);
   const other = all.reduce(
     (sum, b) => sum + (b.cpu.machine ?? 0) - b.cpu.worker - (b.cpu.temporal ?? 0) - (b.cpu.postgres ?? 0),
     0,

@@ -62,6 +62,18 @@ export const LineagePluginOptionsSchema = z.strictObject({
    * store is back; `continue` logs the lost record and lets the activity proceed.
    */
   onStoreError: z.enum(['fail', 'outbox', 'continue']).default('fail'),
+  /**
+   * When an attempt's record is committed. `before-result` (the default): before the attempt's
+   * result goes back to Temporal, so nothing completes unrecorded even if the worker dies at
+   * once. `batched`: records are written in the background, many attempts per statement, within
+   * about `batchWindowMs`; the activity does not wait for the store, so capture costs next to no
+   * latency, but a worker that dies loses the records of its last window, and `onStoreError:
+   * 'fail'` can no longer fail an attempt that already returned (its records wait in the retry
+   * queue instead). `LineagePlugin.flush()` waits until everything captured so far is written.
+   */
+  commit: z.enum(['before-result', 'batched']).default('before-result'),
+  /** With `commit: 'batched'`: how long a record may wait for others to share its statement. */
+  batchWindowMs: z.number().int().positive().max(60_000).default(100),
   /** Folder of the durable outbox used by `onStoreError: 'outbox'`. */
   outboxDir: z.string().min(1).default('.lineage-outbox'),
   /**

@@ -25,7 +25,7 @@ import type { RunEnd, RunStart } from '../store/write-runs';
 import { describeError, DIGEST_ONLY_TEXT, storeUnavailableFailure, unavailableEnd } from './error-record';
 import type { LineageHeader } from './lineage-header';
 import type { RunEndStatus } from './sink-types';
-import { StoreGate, type GateResult } from './store-gate';
+import { FLUSH_MS, StoreGate, type GateResult } from './store-gate';
 
 export { STORE_UNAVAILABLE } from './error-record';
 
@@ -54,6 +54,8 @@ export class Recorder {
   private settings: CaptureSettings;
   private readonly reuse: ReuseResolver;
   private readonly gate: StoreGate;
+  /** `commit: 'batched'`: writes the activity and the workflow do not wait for. */
+  private readonly background = new Set<Promise<void>>();
   /** Filled in by the plugin from the Worker's options. */
   worker: { identity: string; buildId: string | null } = {
     identity: `${process.pid}@${hostname()}`,
@@ -97,9 +99,40 @@ export class Recorder {
     return (await this.gate.open()).store;
   }
 
-  /** Writes every record waiting for the store; resolves to whether none is left. */
-  flush(timeoutMs?: number): Promise<boolean> {
-    return this.gate.flush(timeoutMs);
+  private get batched(): boolean {
+    return this.options.commit === 'batched';
+  }
+
+  /** Runs a write without waiting for it (`commit: 'batched'`); {@link flush} and {@link close} do. */
+  private inBackground(write: () => Promise<void>): void {
+    const running = write().catch((error: unknown) => {
+      Runtime.instance().logger.error('temporal-lineage: background write failed', { error: String(error) });
+    });
+    this.background.add(running);
+    void running.finally(() => this.background.delete(running));
+  }
+
+  /** Waits for the background writes running now (not for ones started meanwhile). */
+  private async backgroundWritten(): Promise<void> {
+    await Promise.all([...this.background]);
+  }
+
+  /**
+   * Writes every record captured so far (in batched mode, those still in their window too) and
+   * every record waiting for the store; resolves to whether none is left.
+   */
+  async flush(timeoutMs = FLUSH_MS): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    if (this.background.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>(
+        (resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)),
+      );
+      const late = await Promise.race([this.backgroundWritten().then(() => false), timedOut]);
+      clearTimeout(timer);
+      if (late) return false;
+    }
+    return this.gate.flush(Math.max(deadline - Date.now(), 0));
   }
 
   private encode(value: unknown, path: string) {
@@ -217,7 +250,13 @@ export class Recorder {
         error: describeError(outcome.error, this.digestOnly),
       };
     }
-    if (started.pending) return this.pendingAttemptEnded(started, started.pending, outcome, end);
+    const { pending } = started;
+    if (pending && this.batched) {
+      // The outcome goes back to Temporal now; the record follows within the batch window.
+      this.inBackground(() => this.pendingAttemptEnded(started, pending, outcome, end, false));
+      return;
+    }
+    if (pending) return this.pendingAttemptEnded(started, pending, outcome, end, true);
     const written = await this.gate.write('attempt end', async ({ store, attempts }) => {
       // A start that waited in a queue has been written by now (the queue drains first): find its row.
       const handle = started.handle ?? (await findAttemptHandle(store, started.key));
@@ -228,12 +267,16 @@ export class Recorder {
     await this.endUnwritten(started.key, outcome, end, written);
   }
 
-  /** The end of an attempt whose start was queued while its body ran. */
+  /**
+   * The end of an attempt whose start was queued while its body ran. `canFail`: the outcome has
+   * not gone back to Temporal yet, so the `fail` policy may still fail the attempt.
+   */
   private async pendingAttemptEnded(
     started: StartedAttempt,
     pending: NonNullable<StartedAttempt['pending']>,
     outcome: AttemptOutcome,
     end: AttemptEnd,
+    canFail: boolean,
   ): Promise<void> {
     const joined = pending.queued.join(end);
     const startWritten = await pending.written;
@@ -241,7 +284,7 @@ export class Recorder {
       // Neither start nor end is in the store, and the body has run.
       const { error } = startWritten;
       if (!startWritten.unavailable) return this.lost('attempt', error);
-      if (this.options.onStoreError === 'fail' && 'result' in outcome) {
+      if (canFail && this.options.onStoreError === 'fail' && 'result' in outcome) {
         await this.deferOrLose('attempt', error, [
           { kind: 'attempt-start', start: pending.start },
           { kind: 'attempt-end', attempt: started.key, end: unavailableEnd('unrecorded') },
@@ -258,7 +301,7 @@ export class Recorder {
     const handle = startWritten.value;
     const written = await this.gate.write('attempt end', ({ attempts }) => attempts.end(handle, end));
     if (written.ok) return;
-    await this.endUnwritten(started.key, outcome, end, written);
+    await this.endUnwritten(started.key, outcome, end, written, canFail);
   }
 
   /** What the policy does when an attempt's end could not be written (its start is in the store). */
@@ -267,10 +310,11 @@ export class Recorder {
     outcome: AttemptOutcome,
     end: AttemptEnd,
     written: Extract<GateResult<unknown>, { ok: false }>,
+    canFail = true,
   ): Promise<void> {
     const { error } = written;
     if (!written.unavailable) return this.lost('attempt end', error);
-    if (this.options.onStoreError === 'fail' && 'result' in outcome) {
+    if (canFail && this.options.onStoreError === 'fail' && 'result' in outcome) {
       // Nothing completes unrecorded: the attempt fails retryably and its row says why.
       const failed = unavailableEnd('unrecorded');
       await this.deferOrLose('attempt end', error, [{ kind: 'attempt-end', attempt: key, end: failed }]);
@@ -282,6 +326,11 @@ export class Recorder {
 
   /** Sink side: never throws (a sink error must not disturb the workflow); the policy queues or logs. */
   async runStarted(info: WorkflowInfo, args: unknown[], header: LineageHeader): Promise<void> {
+    if (this.batched) return this.inBackground(() => this.writeRunStart(info, args, header));
+    return this.writeRunStart(info, args, header);
+  }
+
+  private async writeRunStart(info: WorkflowInfo, args: unknown[], header: LineageHeader): Promise<void> {
     const { encoded, digest: argsDigest } = this.encode(args, 'args');
     const start = (rerunOf: string | null): RunStart => ({
       run: { workflowId: info.workflowId, runId: info.runId },
@@ -323,6 +372,21 @@ export class Recorder {
     result: unknown,
     error: string | null,
   ): Promise<void> {
+    if (!this.batched) return this.writeRunEnd(info, status, result, error);
+    // A run shows as ended once the attempts this worker captured before its end are written.
+    const before = this.backgroundWritten();
+    this.inBackground(async () => {
+      await before;
+      await this.writeRunEnd(info, status, result, error);
+    });
+  }
+
+  private async writeRunEnd(
+    info: WorkflowInfo,
+    status: RunEndStatus,
+    result: unknown,
+    error: string | null,
+  ): Promise<void> {
     const end: RunEnd = {
       run: { workflowId: info.workflowId, runId: info.runId },
       workflowType: info.workflowType,
@@ -343,7 +407,9 @@ export class Recorder {
   }
 
   /** Writes what waits (briefly), then closes the store if this recorder opened it. */
-  close(): Promise<void> {
-    return this.gate.close();
+  async close(): Promise<void> {
+    // The workers have stopped: no new background write can start.
+    await this.backgroundWritten();
+    await this.gate.close();
   }
 }

@@ -21,7 +21,7 @@ export type GateResult<T> =
 const MIN_BACKOFF_MS = 200;
 const MAX_BACKOFF_MS = 2_000;
 /** How long {@link StoreGate.flush} waits by default. */
-const FLUSH_MS = 5_000;
+export const FLUSH_MS = 5_000;
 const CONFLICT_RETRIES = 3;
 
 const logger = () => Runtime.instance().logger;
@@ -83,7 +83,8 @@ export class StoreGate {
               }
             : { dir: options.dataDir },
         ));
-      this.opened = { store, ...createWriters(store) };
+      const lingerMs = options.commit === 'batched' ? options.batchWindowMs : undefined;
+      this.opened = { store, ...createWriters(store, lingerMs) };
       return this.opened;
     })();
     // A failed open is forgotten so that the next write tries again (the store may be back).

@@ -42,6 +42,8 @@ export const interceptors = (): WorkflowInterceptors => {
   let encoded:
     { of: LineageHeader; payload: ReturnType<typeof defaultPayloadConverter.toPayload> } | undefined;
   const withContext = <T extends { headers: Headers }>(input: T): T => {
+    // An empty context is what a missing header means: most runs (no rerun) send none at all.
+    if (Object.keys(context).length === 0) return input;
     if (encoded?.of !== context)
       encoded = { of: context, payload: defaultPayloadConverter.toPayload(context) };
     return { ...input, headers: { ...input.headers, [LINEAGE_HEADER]: encoded.payload } };

@@ -115,15 +115,19 @@ const END_COLUMNS = sql.raw(
  */
 export class AttemptWriter {
   private readonly known = new KnownArtifacts();
-  private readonly starts = new WriteBatcher<PendingStart, number>((items) => this.writeStarts(items), {
-    deferFlush: true,
-  });
-  private readonly ends = new WriteBatcher<PendingEnd, void>((items) => this.writeEnds(items));
+  private readonly starts: WriteBatcher<PendingStart, number>;
+  private readonly ends: WriteBatcher<PendingEnd, void>;
 
   constructor(
     private readonly store: LineageStore,
     private readonly contexts: ContextWriter,
-  ) {}
+    /** Set for `commit: 'batched'`: how long writes wait to share a statement (see {@link WriteBatcher}). */
+    lingerMs?: number,
+  ) {
+    const batching = lingerMs ? { lingerMs, maxBatch: 500 } : {};
+    this.starts = new WriteBatcher((items) => this.writeStarts(items), { deferFlush: true, ...batching });
+    this.ends = new WriteBatcher((items) => this.writeEnds(items), batching);
+  }
 
   private runContext(start: AttemptStart): Promise<number> {
     return this.contexts.runId({

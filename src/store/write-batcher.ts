@@ -13,7 +13,9 @@ import { classifyStoreError } from './error-kinds';
  *
  * With `deferFlush`, a lone item waits for the end of the current event-loop turn (setImmediate)
  * before it is sent, so that whatever else is pushed in the same turn goes with it, and an item
- * may still be amended (an attempt's end joined to its start) until it is sent.
+ * may still be amended (an attempt's end joined to its start) until it is sent. With `lingerMs`,
+ * it waits that long instead (or until a batch is full), for callers that do not wait on the
+ * outcome (`commit: 'batched'`): batches then grow with the rate, not with the store's latency.
  */
 export class WriteBatcher<I, O> {
   private queue: Array<{ item: I; resolve: (value: O) => void; reject: (error: unknown) => void }> = [];
@@ -28,6 +30,7 @@ export class WriteBatcher<I, O> {
       readonly maxInFlight?: number;
       readonly maxBatch?: number;
       readonly deferFlush?: boolean;
+      readonly lingerMs?: number;
     } = {},
   ) {}
 
@@ -35,27 +38,42 @@ export class WriteBatcher<I, O> {
     return this.options.maxInFlight ?? 2;
   }
 
+  private get maxBatch(): number {
+    return this.options.maxBatch ?? 100;
+  }
+
   push(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (this.inFlight >= this.maxInFlight) return;
-      if (!this.options.deferFlush) return this.flush();
-      if (this.flushScheduled) return;
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        if (this.inFlight < this.maxInFlight) this.flush();
-      });
+      this.kick();
     });
   }
 
+  /** Sends a batch now, or schedules one, as the options say. */
+  private kick(): void {
+    if (this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    const { deferFlush, lingerMs } = this.options;
+    if (!deferFlush && !lingerMs) return this.flush();
+    if (lingerMs && this.queue.length >= this.maxBatch) return this.flush();
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    const scheduled = () => {
+      this.flushScheduled = false;
+      if (this.inFlight < this.maxInFlight) this.flush();
+    };
+    if (lingerMs) setTimeout(scheduled, lingerMs);
+    else setImmediate(scheduled);
+  }
+
   private flush(): void {
-    const batch = this.queue.splice(0, this.options.maxBatch ?? 100);
+    const batch = this.queue.splice(0, this.maxBatch);
     if (batch.length === 0) return;
     this.inFlight++;
     void this.write(batch).finally(() => {
       this.inFlight--;
-      this.flush();
+      // Items that queued meanwhile go now, except with a linger: they wait for their batch to fill.
+      if (this.options.lingerMs) this.kick();
+      else this.flush();
     });
   }
 

@@ -42,6 +42,11 @@ export class ContextWriter {
     return id;
   }
 
+  /** Remembers a run's id that another write (the run's start) returned, so attempts need not look it up. */
+  rememberRun(run: RunRef, id: number): void {
+    void this.cached(`run:${runName(run)}`, () => Promise.resolve(id));
+  }
+
   /** Forgets every id, e.g. after retention deleted contexts. */
   clear(): void {
     this.ids.clear();

@@ -48,7 +48,7 @@ export class RunWriter {
     const parents = [await this.contexts.pipelineId(start.workflowType)];
     if (start.parent) parents.push(await bare(start.parent));
     const rootId = start.root ? await bare(start.root) : null;
-    await this.store.preparedRows(sql`
+    const [row] = await this.store.preparedRows<{ id: string | number }>(sql`
       with run as (
         insert into contexts (type, name, workflow_type, workflow_id, run_id, status, task_queue, started_at,
           args, args_digest, rerun_of, rerun_from, root_id)
@@ -70,6 +70,7 @@ export class RunWriter {
         on conflict do nothing
       )
       select id from run`);
+    this.contexts.rememberRun(start.run, Number(row!.id));
   }
 
   /** Records how a run ended; creates the run row if its start was never seen. */
