@@ -76,8 +76,9 @@ export class LineagePlugin extends SimplePlugin {
   }
 
   /**
-   * Writes the lineage records that wait for the store (in the outbox, or in the retry queue of
-   * `onStoreError: 'fail'`); resolves to whether none is left after at most `timeoutMs`.
+   * Writes the lineage records that wait for the store (with `commit: 'batched'`, everything
+   * captured so far; the outbox, or the retry queue of `onStoreError: 'fail'`); resolves to
+   * whether none is left after at most `timeoutMs` (default 5 s).
    */
   flush(timeoutMs?: number): Promise<boolean> {
     return this.recorder.flush(timeoutMs);

@@ -26,10 +26,21 @@ export const VALUE_TYPE = 'Value';
  * Metrics usually live inline, so their `uri` is optional.
  */
 export const builtInArtifactTypes: readonly ArtifactType[] = [
-  { name: 'Dataset', schema: z.looseObject({ kind: z.literal('Dataset'), uri: z.string().min(1) }) },
-  { name: 'Model', schema: z.looseObject({ kind: z.literal('Model'), uri: z.string().min(1) }) },
+  // `kind` repeats the schema's literal so that every other object skips the schema: a failed
+  // zod parse builds its issues, which costs more than the rest of capturing a small value.
+  {
+    name: 'Dataset',
+    kind: 'Dataset',
+    schema: z.looseObject({ kind: z.literal('Dataset'), uri: z.string().min(1) }),
+  },
+  {
+    name: 'Model',
+    kind: 'Model',
+    schema: z.looseObject({ kind: z.literal('Model'), uri: z.string().min(1) }),
+  },
   {
     name: 'Metrics',
+    kind: 'Metrics',
     schema: z.looseObject({ kind: z.literal('Metrics'), uri: z.string().min(1).optional() }),
   },
 ];

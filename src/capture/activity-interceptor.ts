@@ -17,7 +17,8 @@ function readHeader(headers: Headers): LineageHeader {
 /**
  * Records each activity attempt around its body: RUNNING with inputs before, then COMPLETE with
  * outputs (or FAILED / CANCELED with the error) before the outcome goes back to Temporal, so
- * nothing completes unrecorded. The body's result or error passes through untouched.
+ * nothing completes unrecorded (with `commit: 'batched'`, the records follow the outcome within
+ * the batch window instead). The body's result or error passes through untouched.
  *
  * When a from-step rerun or the execution cache supplies a recorded output, the attempt is
  * recorded CACHED and that output is returned without running the body. This happens here, in

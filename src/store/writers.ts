@@ -12,5 +12,8 @@ export interface StoreWriters {
 /** `lingerMs` is set for `commit: 'batched'`: attempt writes then wait that long to share a statement. */
 export function createWriters(store: LineageStore, lingerMs?: number): StoreWriters {
   const contexts = new ContextWriter(store);
-  return { attempts: new AttemptWriter(store, contexts, lingerMs), runs: new RunWriter(store, contexts) };
+  return {
+    attempts: new AttemptWriter(store, contexts, lingerMs),
+    runs: new RunWriter(store, contexts, lingerMs),
+  };
 }
