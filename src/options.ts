@@ -74,6 +74,12 @@ export const LineagePluginOptionsSchema = z.strictObject({
   commit: z.enum(['before-result', 'batched']).default('before-result'),
   /** With `commit: 'batched'`: how long a record may wait for others to share its statement. */
   batchWindowMs: z.number().int().positive().max(60_000).default(100),
+  /**
+   * With `commit: 'batched'`: when this many writes are behind (a slow or locked store), an
+   * attempt that ends waits for its own record, as with `before-result`, instead of adding to a
+   * backlog in memory without bound.
+   */
+  batchMaxPending: z.number().int().positive().default(10_000),
   /** Folder of the durable outbox used by `onStoreError: 'outbox'`. */
   outboxDir: z.string().min(1).default('.lineage-outbox'),
   /**

@@ -251,11 +251,12 @@ export class Recorder {
       };
     }
     const { pending } = started;
-    if (pending && this.batched) {
+    if (pending && this.batched && this.background.size < this.options.batchMaxPending) {
       // The outcome goes back to Temporal now; the record follows within the batch window.
       this.inBackground(() => this.pendingAttemptEnded(started, pending, outcome, end, false));
       return;
     }
+    // Batched but too far behind: this attempt waits for its record, which holds the backlog back.
     if (pending) return this.pendingAttemptEnded(started, pending, outcome, end, true);
     const written = await this.gate.write('attempt end', async ({ store, attempts }) => {
       // A start that waited in a queue has been written by now (the queue drains first): find its row.

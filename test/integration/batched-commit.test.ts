@@ -74,46 +74,91 @@ describe.each(DRIVERS)('commit batched on %s', (driver) => {
     expect(row!.transactions).toBeLessThanOrEqual(4);
   });
 
-  it.runIf(driver === 'postgres')(
-    'lets activities and runs complete while the store cannot take writes, and writes them once it can',
-    async () => {
-      // Another session holds a lock that blocks every write to executions (reads still pass).
-      // With commit before-result the activity would wait for it; batched, it does not.
-      const blocker = postgres(ctx.url!, { max: 1, onnotice: () => {} });
-      const store = ctx.store();
-      let release: () => void = () => {};
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let locked: () => void = () => {};
-      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
-      const transaction = blocker.begin(async (tx) => {
-        await tx`lock table executions in exclusive mode`;
-        locked();
-        await held;
-      });
-      try {
-        await lockTaken;
-        const plugin = new LineagePlugin({ store, commit: 'batched', batchWindowMs: 20 });
-        await runAll(plugin, [{ workflowType: 'parallelSquares', args: [3] }], async ([name]) => {
-          const count = async () =>
-            Number(
-              (
-                await store.rows<{ n: number }>(
-                  sql`select count(*)::int as n from executions where workflow_id || '/' || run_id = ${name!}`,
-                )
-              )[0]!.n,
-            );
-          expect(await count()).toBe(0);
-          expect(await plugin.flush(300)).toBe(false);
-          release();
-          await transaction;
-          expect(await plugin.flush()).toBe(true);
-          expect(await count()).toBe(3);
-          expect(await getRun(store, name!)).toMatchObject({ status: 'COMPLETED' });
-        });
-      } finally {
+  /** Another session holds a lock that blocks every write to executions (reads still pass). */
+  async function lockExecutions(): Promise<{ release(): Promise<void> }> {
+    const blocker = postgres(ctx.url!, { max: 1, onnotice: () => {} });
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked: () => void = () => {};
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    const transaction = blocker.begin(async (tx) => {
+      await tx`lock table executions in exclusive mode`;
+      locked();
+      await held;
+    });
+    await Promise.race([lockTaken, transaction]);
+    return {
+      async release() {
         release();
         await transaction.catch(() => {});
         await blocker.end({ timeout: 5 });
+      },
+    };
+  }
+
+  const executionCount = async (name: string) =>
+    (
+      await ctx
+        .store()
+        .rows<{ n: number }>(
+          sql`select count(*)::int as n from executions where workflow_id || '/' || run_id = ${name}`,
+        )
+    )[0]!.n;
+
+  it.runIf(driver === 'postgres')(
+    'lets activities and runs complete while the store cannot take writes, and writes them once it can',
+    async () => {
+      // With commit before-result the activities would wait for the lock; batched, they do not.
+      const lock = await lockExecutions();
+      try {
+        const plugin = new LineagePlugin({ store: ctx.store(), commit: 'batched', batchWindowMs: 20 });
+        await runAll(plugin, [{ workflowType: 'parallelSquares', args: [3] }], async ([name]) => {
+          expect(await executionCount(name!)).toBe(0);
+          expect(await plugin.flush(300)).toBe(false);
+          await lock.release();
+          expect(await plugin.flush()).toBe(true);
+          expect(await executionCount(name!)).toBe(3);
+          expect(await getRun(ctx.store(), name!)).toMatchObject({ status: 'COMPLETED' });
+        });
+      } finally {
+        await lock.release();
+      }
+    },
+  );
+
+  it.runIf(driver === 'postgres')(
+    'makes activities wait for their records once batchMaxPending writes are behind',
+    async () => {
+      const lock = await lockExecutions();
+      const taskQueue = uniqueQueue('batched-backlog');
+      const plugin = new LineagePlugin({
+        store: ctx.store(),
+        commit: 'batched',
+        batchWindowMs: 20,
+        batchMaxPending: 2,
+      });
+      try {
+        await withWorker({ plugin, taskQueue, activities }, async () => {
+          const client = await testClient();
+          const handle = await client.workflow.start('parallelSquares', {
+            taskQueue,
+            workflowId: uniqueQueue('backlog'),
+            args: [4],
+          });
+          // Two records may wait in memory; the other attempts wait for the store, so the run cannot end.
+          const early = await Promise.race([
+            handle.result().then(() => 'completed'),
+            new Promise((resolve) => setTimeout(() => resolve('still running'), 2_000)),
+          ]);
+          // Released before asserting: a stopping worker writes what it holds, which needs the lock gone.
+          await lock.release();
+          expect(early).toBe('still running');
+          expect(await handle.result()).toEqual([0, 1, 4, 9]);
+          expect(await plugin.flush()).toBe(true);
+          expect(await executionCount(`${handle.workflowId}/${handle.firstExecutionRunId}`)).toBe(4);
+        });
+      } finally {
+        await lock.release();
       }
     },
   );
