@@ -1,11 +1,10 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import type { CapturedArtifact } from '../artifacts/capture';
-import { LineageError } from '../errors';
 import type { LineageStore } from './open-store';
 import { attributions, events, executions, type ExecutionState } from './schema';
 import type { ContextWriter, RunRef } from './write-contexts';
 import { artifactCtes, KnownArtifacts, NEW_ARTIFACT_IDS } from './write-artifacts';
-import { WriteBatcher } from './write-batcher';
+import { idsInBatchOrder, lingerOptions, WriteBatcher } from './write-batcher';
 
 /** What is known of an activity attempt when it starts. */
 export interface AttemptStart {
@@ -124,7 +123,7 @@ export class AttemptWriter {
     /** Set for `commit: 'batched'`: how long writes wait to share a statement (see {@link WriteBatcher}). */
     lingerMs?: number,
   ) {
-    const batching = lingerMs ? { lingerMs, maxBatch: 500 } : {};
+    const batching = lingerOptions(lingerMs);
     this.starts = new WriteBatcher((items) => this.writeStarts(items), { deferFlush: true, ...batching });
     this.ends = new WriteBatcher((items) => this.writeEnds(items), batching);
   }
@@ -263,13 +262,7 @@ export class AttemptWriter {
       select (select jsonb_agg(jsonb_build_array(i, id)) from started) as executions, ${NEW_ARTIFACT_IDS}`,
     );
     this.known.remember(row.new_artifacts);
-    const ids = new Map((row.executions ?? []).map(([i, id]) => [Number(i), Number(id)]));
-    return items.map((_, i) => {
-      const id = ids.get(i);
-      if (id === undefined)
-        throw new LineageError(`attempt start ${i} of a batch of ${items.length} returned no row`);
-      return id;
-    });
+    return idsInBatchOrder(items.length, row.executions, 'attempt start');
   }
 
   private async writeEnds(items: PendingEnd[]): Promise<void[]> {

@@ -1,3 +1,4 @@
+import { LineageError } from '../errors';
 import { classifyStoreError } from './error-kinds';
 
 /**
@@ -98,4 +99,26 @@ export class WriteBatcher<I, O> {
       }),
     );
   }
+}
+
+/** Batcher options for `commit: 'batched'` (a linger, and larger batches); none otherwise. */
+export function lingerOptions(lingerMs: number | undefined): { lingerMs?: number; maxBatch?: number } {
+  return lingerMs ? { lingerMs, maxBatch: 500 } : {};
+}
+
+/**
+ * A batch statement's `[index, id]` pairs as ids in the items' order; an item the statement
+ * returned no row for is an error (named `what`), never a silently missing id.
+ */
+export function idsInBatchOrder(
+  count: number,
+  pairs: ReadonlyArray<readonly [number | string, number | string]> | null | undefined,
+  what: string,
+): number[] {
+  const ids = new Map((pairs ?? []).map(([i, id]) => [Number(i), Number(id)]));
+  return Array.from({ length: count }, (_, i) => {
+    const id = ids.get(i);
+    if (id === undefined) throw new LineageError(`${what} ${i} of a batch of ${count} returned no row`);
+    return id;
+  });
 }

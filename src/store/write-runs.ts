@@ -1,9 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { LineageError } from '../errors';
 import type { EncodedValue } from '../artifacts/encode';
 import type { LineageStore } from './open-store';
 import type { RunStatus } from './schema';
-import { WriteBatcher } from './write-batcher';
+import { idsInBatchOrder, lingerOptions, WriteBatcher } from './write-batcher';
 import { runName, type ContextWriter, type RunRef } from './write-contexts';
 
 /** What the workflow-start sink reports. */
@@ -62,7 +61,7 @@ export class RunWriter {
     /** Set for `commit: 'batched'`: how long writes wait to share a statement. */
     lingerMs?: number,
   ) {
-    const batching = lingerMs ? { lingerMs, maxBatch: 500 } : {};
+    const batching = lingerOptions(lingerMs);
     this.starts = new WriteBatcher((items) => this.writeStarts(items), batching);
     this.ends = new WriteBatcher((items) => this.writeEnds(items), batching);
   }
@@ -122,13 +121,7 @@ export class RunWriter {
         on conflict do nothing
       )
       select jsonb_agg(jsonb_build_array(input.i, run.id)) as ids from input join run using (name)`);
-    const ids = new Map((row?.ids ?? []).map(([i, id]) => [Number(i), Number(id)]));
-    return items.map((_, i) => {
-      const id = ids.get(i);
-      if (id === undefined)
-        throw new LineageError(`run start ${i} of a batch of ${items.length} returned no row`);
-      return id;
-    });
+    return idsInBatchOrder(items.length, row?.ids, 'run start');
   }
 
   private async writeEnds(items: RunEnd[]): Promise<void[]> {

@@ -9,7 +9,7 @@ export interface StoreWriters {
   readonly runs: RunWriter;
 }
 
-/** `lingerMs` is set for `commit: 'batched'`: attempt writes then wait that long to share a statement. */
+/** `lingerMs` is set for `commit: 'batched'`: attempt and run writes then wait that long to share a statement. */
 export function createWriters(store: LineageStore, lingerMs?: number): StoreWriters {
   const contexts = new ContextWriter(store);
   return {
