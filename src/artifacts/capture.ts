@@ -1,5 +1,5 @@
-import { encodeValue, encodeWithDepth, MAX_DEPTH, tag, type EncodedValue } from './encode';
-import { sha256Hex, valueDigest } from './digest';
+import { encodeValue, encodeWithDepth, MAX_DEPTH, plainJsonDepth, tag, type EncodedValue } from './encode';
+import { canonicalDigest, canonicalJson, sha256Hex, valueDigest } from './digest';
 import type { FileDigester } from './file-digest';
 import { childPath } from './paths';
 import { maskUrlPasswords, NO_REDACTION, type Redaction } from './redact';
@@ -16,8 +16,12 @@ export interface ArtifactDraft {
   readonly digest: string;
   /** sha256 of the value's canonical JSON: what rerun compares inputs by. */
   readonly valueDigest: string;
-  /** The encoded value, or null when it is larger than `maxInlineBytes` (see `inline`). */
-  readonly value: EncodedValue | null;
+  /**
+   * The encoded value's canonical JSON (what `valueDigest` hashes), or null when it is larger than
+   * `maxInlineBytes` (see `inline`). Text rather than a tree: it is fixed when captured, whatever
+   * the activity does with the object afterwards, and goes into the store write as it is.
+   */
+  readonly valueJson: string | null;
   readonly inline: boolean;
   /** Size of the value's canonical JSON in bytes. */
   readonly sizeBytes: number;
@@ -77,16 +81,16 @@ function findNestedTyped(root: unknown, rootPath: string, settings: CaptureSetti
       if (type) found.push({ path, value, type });
     }
     if (depth >= TYPED_SEARCH_DEPTH || !isPlainContainer(value)) continue;
-    const entries: Array<[string | number, unknown]> = Array.isArray(value)
-      ? [...value.entries()]
-      : Object.entries(value);
-    for (const [key, child] of entries) {
-      if (child === null || typeof child !== 'object') continue;
-      if (typeof key === 'string' && redaction.secretKey(key)) continue;
+    // Only object children are queued: a list of a thousand numbers costs no allocation here.
+    const enqueue = (key: string | number, child: unknown) => {
+      if (child === null || typeof child !== 'object') return;
+      if (typeof key === 'string' && redaction.secretKey(key)) return;
       const at = childPath(path, key);
-      if (redaction.hasHook && redaction.hook(child, at)) continue;
+      if (redaction.hasHook && redaction.hook(child, at)) return;
       queue.push({ value: child, path: at, depth: depth + 1 });
-    }
+    };
+    if (Array.isArray(value)) for (let i = 0; i < value.length; i++) enqueue(i, value[i]);
+    else for (const key of Object.keys(value)) enqueue(key, value[key]);
   }
   return found;
 }
@@ -130,27 +134,45 @@ interface Drafted {
   readonly canonical: string;
 }
 
+/**
+ * `canonicalJson(encodeValue(value, redaction, path))` and the deepest depth it visited; a plain
+ * JSON value is canonicalised as it is, without building its encoded copy first (see
+ * {@link plainJsonDepth}). Never throws, like encodeValue.
+ */
+function canonicalOf(value: unknown, settings: CaptureSettings, path: string) {
+  const plain = plainJsonDepth(value, settings.redaction);
+  if (plain >= 0) {
+    try {
+      return { canonical: canonicalJson(value as EncodedValue), deepest: plain };
+    } catch {
+      // A getter that throws only the second time it is read: the encoder marks it.
+    }
+  }
+  const { encoded, deepest } = encodeWithDepth(value, settings.redaction, path);
+  return { canonical: canonicalJson(encoded), deepest };
+}
+
 async function draft(
   path: string,
   value: unknown,
   type: ArtifactType | undefined,
   settings: CaptureSettings,
-  encoded: EncodedValue = encodeValue(value, settings.redaction, path),
+  canonical: string = canonicalOf(value, settings, path).canonical,
 ): Promise<Drafted> {
   const properties: Record<string, string | number> = {};
   // The file is hashed by the URI it was given; the stored form only matters for the row.
   const uri = uriForms(type ? uriOf(type, value) : undefined, path, settings, properties);
-  return draftEncoded(encoded, type?.name ?? VALUE_TYPE, uri, settings, properties);
+  return draftCanonical(canonical, type?.name ?? VALUE_TYPE, uri, settings, properties);
 }
 
-async function draftEncoded(
-  encoded: EncodedValue,
+async function draftCanonical(
+  canonical: string,
   typeName: string,
   uri: UriForms,
   settings: CaptureSettings,
   properties: Record<string, string | number> = {},
 ): Promise<Drafted> {
-  const { digest: vDigest, canonical } = valueDigest(encoded);
+  const vDigest = canonicalDigest(canonical);
   const sizeBytes = Buffer.byteLength(canonical);
   let inline = sizeBytes <= settings.maxInlineBytes;
   if (!inline)
@@ -176,7 +198,7 @@ async function draftEncoded(
     uri: stored,
     digest,
     valueDigest: vDigest,
-    value: inline ? encoded : null,
+    valueJson: inline ? canonical : null,
     inline,
     sizeBytes,
     properties,
@@ -194,15 +216,15 @@ async function captureUnsafe(
   path: string,
   value: unknown,
   settings: CaptureSettings,
-  encoded: EncodedValue | undefined,
+  canonical: string | undefined,
 ): Promise<CapturedRoot> {
   const redaction = settings.redaction ?? NO_REDACTION;
   if (redaction.hasHook && redaction.hook(value, path)) {
-    const root = await draftEncoded(tag('redacted'), VALUE_TYPE, NO_URI, settings);
+    const root = await draftCanonical(canonicalJson(tag('redacted')), VALUE_TYPE, NO_URI, settings);
     return { artifacts: [{ path, artifact: root.artifact }], canonical: root.canonical };
   }
   const rootType = recogniseType(settings.types, value);
-  const root = await draft(path, value, rootType, settings, encoded);
+  const root = await draft(path, value, rootType, settings, canonical);
   const artifacts: CapturedArtifact[] = [{ path, artifact: root.artifact }];
   for (const nested of findNestedTyped(value, path, settings)) {
     const { artifact } = await draft(nested.path, nested.value, nested.type, settings);
@@ -215,14 +237,14 @@ async function captureRoot(
   path: string,
   value: unknown,
   settings: CaptureSettings,
-  encoded?: EncodedValue,
+  canonical?: string,
 ): Promise<CapturedRoot> {
   try {
-    return await captureUnsafe(path, value, settings, encoded);
+    return await captureUnsafe(path, value, settings, canonical);
   } catch (error) {
     const message = safeText(error instanceof Error ? error.message : String(error));
     const marker = tag('uncapturable', { error: message });
-    const { artifact } = await draftEncoded(marker, VALUE_TYPE, NO_URI, settings);
+    const { artifact } = await draftCanonical(canonicalJson(marker), VALUE_TYPE, NO_URI, settings);
     return { artifacts: [{ path, artifact }], canonical: undefined };
   }
 }
@@ -256,14 +278,14 @@ export async function captureArgs(
   const roots = await Promise.all(
     args.map((arg, i) => {
       const path = `args[${i}]`;
-      const { encoded, deepest } = encodeWithDepth(arg, settings.redaction, path);
-      return captureRoot(path, arg, settings, encoded).then((root) => ({ root, deepest }));
+      const { canonical, deepest } = canonicalOf(arg, settings, path);
+      return captureRoot(path, arg, settings, canonical).then((root) => ({ root, deepest }));
     }),
   );
   const parts = roots.map(({ root, deepest }) => (deepest < MAX_DEPTH ? root.canonical : undefined));
   const inputDigest =
     !wholeListRedacted && parts.every((part) => part !== undefined)
-      ? `sha256:${sha256Hex(`[${parts.join(',')}]`)}`
+      ? canonicalDigest(`[${parts.join(',')}]`)
       : valueDigest(encodeValue(args, settings.redaction, 'args')).digest;
   return { inputs: roots.flatMap(({ root }) => root.artifacts), inputDigest };
 }

@@ -13,8 +13,13 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** The digest of an encoded value, prefixed with its algorithm like OCI digests are. */
+/** The digest of a value's canonical JSON, prefixed with its algorithm like OCI digests are. */
+export function canonicalDigest(canonical: string): string {
+  return `sha256:${sha256Hex(canonical)}`;
+}
+
+/** The digest of an encoded value (see {@link canonicalDigest}). */
 export function valueDigest(encoded: EncodedValue): { digest: string; canonical: string } {
   const canonical = canonicalJson(encoded);
-  return { digest: `sha256:${sha256Hex(canonical)}`, canonical };
+  return { digest: canonicalDigest(canonical), canonical };
 }

@@ -212,6 +212,61 @@ export function encodeWithDepth(
   return { encoded: encodeAt(value, 0, path, walk), deepest: walk.deepest };
 }
 
+/** How many nodes {@link plainJsonDepth} visits before giving up (a cycle, or a huge shared graph). */
+const PLAIN_WALK_NODES = 100_000;
+
+/**
+ * The deepest depth of `value` when {@link encodeValue} would give back a structural copy of it
+ * (plain objects and arrays of finite numbers, booleans, null and storable strings, no secret
+ * keys, no URL passwords, no redact hook), else -1. Capture then canonicalises the value itself
+ * instead of building that copy first: most arguments are plain JSON, and the copy was most of
+ * what capturing them allocated.
+ */
+export function plainJsonDepth(value: unknown, redaction: Redaction = NO_REDACTION): number {
+  if (redaction.hasHook) return -1;
+  const budget = { nodes: PLAIN_WALK_NODES };
+  try {
+    return plainAt(value, 0, redaction, budget);
+  } catch {
+    return -1; // A throwing getter or proxy: encodeValue marks it, so not a copy.
+  }
+}
+
+function plainAt(value: unknown, depth: number, redaction: Redaction, budget: { nodes: number }): number {
+  if (depth > MAX_DEPTH || --budget.nodes < 0) return -1;
+  switch (typeof value) {
+    case 'string':
+      return UNSAFE_TEXT.test(value) || redaction.maskedUrl(value) !== undefined ? -1 : depth;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0) ? depth : -1;
+    case 'boolean':
+      return depth;
+    case 'object':
+      if (value === null) return depth;
+      break;
+    default:
+      return -1;
+  }
+  let deepest = depth;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const d = plainAt((value as unknown[])[i], depth + 1, redaction, budget);
+      if (d < 0) return -1;
+      if (d > deepest) deepest = d;
+    }
+    return deepest;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return -1;
+  for (const key of Object.keys(value)) {
+    if (key === TAG || UNSAFE_TEXT.test(key) || redaction.secretKey(key)) return -1;
+    const d = plainAt((value as Record<string, unknown>)[key], depth + 1, redaction, budget);
+    if (d < 0) return -1;
+    if (d > deepest) deepest = d;
+  }
+  return deepest;
+}
+
 /** The kind of the first marker in an encoded tree that cannot be turned back into the original value. */
 export function lossyMarker(encoded: EncodedValue): string | undefined {
   if (encoded === null || typeof encoded !== 'object') return undefined;

@@ -38,18 +38,26 @@ export class KnownArtifacts {
   }
 }
 
-function artifactRow(a: ArtifactDraft) {
-  return {
-    identity: a.identity,
-    type: a.type,
-    uri: a.uri,
-    digest: a.digest,
-    value_digest: a.valueDigest,
-    value: a.value,
-    inline: a.inline,
-    size_bytes: a.sizeBytes,
-    properties: a.properties,
-  };
+/**
+ * The new artifacts as one JSON array for jsonb_to_recordset. Each value is already canonical
+ * JSON text (see ArtifactDraft.valueJson): it is spliced in as it is rather than parsed back and
+ * serialised again; a row without one has no `value` key, which the recordset reads as null.
+ */
+function artifactRowsJson(drafts: readonly ArtifactDraft[]): string {
+  const rows = drafts.map((a) => {
+    const row = JSON.stringify({
+      identity: a.identity,
+      type: a.type,
+      uri: a.uri,
+      digest: a.digest,
+      value_digest: a.valueDigest,
+      inline: a.inline,
+      size_bytes: a.sizeBytes,
+      properties: a.properties,
+    });
+    return a.valueJson === null ? row : `${row.slice(0, -1)},"value":${a.valueJson}}`;
+  });
+  return `[${rows.join(',')}]`;
 }
 
 /** One attempt's share of a (possibly batched) attempt statement. */
@@ -86,12 +94,12 @@ export function artifactCtes(attempts: readonly AttemptArtifacts[], known: Known
       };
     }),
   );
-  const rows = [...fresh.values()].sort((a, b) => (a.identity < b.identity ? -1 : 1)).map(artifactRow);
+  const rows = artifactRowsJson([...fresh.values()].sort((a, b) => (a.identity < b.identity ? -1 : 1)));
   return sql`
     new_artifacts as (
       insert into artifacts (identity, type, uri, digest, value_digest, value, inline, size_bytes, properties)
       select identity, type, uri, digest, value_digest, value, inline, size_bytes, properties
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as a(${ARTIFACT_COLUMNS})
+      from jsonb_to_recordset(${rows}::jsonb) as a(${ARTIFACT_COLUMNS})
       order by identity
       -- A no-op update of a column no index holds: it locks the row FOR NO KEY UPDATE, which does
       -- not block other writers' foreign-key checks (FOR KEY SHARE) on it — updating identity,

@@ -1,4 +1,6 @@
 import { sql } from 'drizzle-orm';
+import { canonicalJson } from '../artifacts/digest';
+import type { EncodedValue } from '../artifacts/encode';
 import { LineageError } from '../errors';
 import type { LineageStore } from './open-store';
 import type { AttemptEnd, AttemptHandle, AttemptStart } from './write-attempts';
@@ -108,5 +110,18 @@ export function parseRecord(text: string): WriteRecord {
   const [part, field] = DATE_FIELDS[kind as WriteRecord['kind']];
   const holder = record[part];
   if (holder && typeof holder[field] === 'string') holder[field] = new Date(holder[field]);
+  for (const list of [holder?.inputs, holder?.outputs])
+    if (Array.isArray(list)) list.forEach(upgradeArtifact);
   return record as unknown as WriteRecord;
+}
+
+/** Records written before artifacts carried `valueJson` held the encoded value itself as `value`. */
+function upgradeArtifact(captured: { artifact?: Record<string, unknown> }): void {
+  const artifact = captured.artifact;
+  if (!artifact || 'valueJson' in artifact) return;
+  artifact.valueJson =
+    artifact.value === null || artifact.value === undefined
+      ? null
+      : canonicalJson(artifact.value as EncodedValue);
+  delete artifact.value;
 }

@@ -98,8 +98,14 @@ describe('capture of generated values', () => {
             false,
           );
           expect(storable(artifact.properties as EncodedValue)).toBe(true);
-          if (artifact.value !== null) expect(storable(artifact.value)).toBe(true);
+          if (artifact.valueJson !== null)
+            expect(storable(JSON.parse(artifact.valueJson) as EncodedValue)).toBe(true);
         }
+        // Plain JSON is canonicalised without its encoded copy: the text and digest must be the encoder's.
+        const reference = canonicalJson(encodeValue(value, settings.redaction, 'args[0]'));
+        const root = first[0]!.artifact;
+        expect(root.valueDigest).toBe(valueDigest(encodeValue(value, settings.redaction, 'args[0]')).digest);
+        if (root.inline) expect(root.valueJson).toBe(reference);
         // Recorded inputs are enough to rerun: decoding and re-encoding gives the recorded digest.
         const encoded = encodeValue(value, settings.redaction);
         if (isReplayable(encoded)) {
@@ -130,9 +136,9 @@ describe('capture of generated values', () => {
     const roomy = { ...settings, maxInlineBytes: 1024 * 1024 };
     for (const value of [deepArray, deepObject, cyclic, throwing, proxy, { wrapped: proxy }]) {
       const [root] = await captureValue('result', value, roomy);
-      const text = JSON.stringify(root!.artifact.value);
+      const text = root!.artifact.valueJson!;
       expect(text).toMatch(/"\$lineage":"(too-deep|cycle|uncapturable)"/);
-      expect(isReplayable(root!.artifact.value)).toBe(false);
+      expect(isReplayable(JSON.parse(text) as EncodedValue)).toBe(false);
       expect((await captureValue('result', value, settings))[0]!.artifact.identity).toBe(
         root!.artifact.identity,
       );

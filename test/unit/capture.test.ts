@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { captureArgs, captureResult, captureValue, type CaptureSettings } from '../../src/artifacts/capture';
 import { valueDigest } from '../../src/artifacts/digest';
-import { encodeValue, MAX_DEPTH } from '../../src/artifacts/encode';
-import { createRedaction } from '../../src/artifacts/redact';
+import { encodeValue, encodeWithDepth, MAX_DEPTH, plainJsonDepth } from '../../src/artifacts/encode';
+import { createRedaction, DEFAULT_REDACT_KEYS } from '../../src/artifacts/redact';
 import { FileDigester } from '../../src/artifacts/file-digest';
 import { builtInArtifactTypes } from '../../src/artifacts/types';
 
@@ -29,7 +29,7 @@ describe('captureValue', () => {
     const [only, ...rest] = await captureValue('args[0]', { lr: 0.1 }, settings());
     expect(rest).toEqual([]);
     expect(only?.path).toBe('args[0]');
-    expect(only?.artifact).toMatchObject({ type: 'Value', uri: null, inline: true, value: { lr: 0.1 } });
+    expect(only?.artifact).toMatchObject({ type: 'Value', uri: null, inline: true, valueJson: '{"lr":0.1}' });
   });
 
   it('recognises typed artifacts at the root and nested, with their paths', async () => {
@@ -73,7 +73,7 @@ describe('captureValue', () => {
 
   it('stores a value over maxInlineBytes as digest and size only, stating it', async () => {
     const [captured] = await captureValue('args[0]', 'y'.repeat(5000), settings());
-    expect(captured!.artifact).toMatchObject({ inline: false, value: null, sizeBytes: 5002 });
+    expect(captured!.artifact).toMatchObject({ inline: false, valueJson: null, sizeBytes: 5002 });
     expect(captured!.artifact.properties.notInline).toContain('maxInlineBytes');
   });
 
@@ -100,7 +100,59 @@ describe('captureValue', () => {
       },
     );
     const [captured] = await captureValue('args[0]', hostile, settings());
-    expect(captured!.artifact.value).toEqual({ $lineage: 'uncapturable', error: 'boom' });
+    expect(JSON.parse(captured!.artifact.valueJson!)).toEqual({ $lineage: 'uncapturable', error: 'boom' });
+  });
+});
+
+describe('plain JSON values (canonicalised without an encoded copy)', () => {
+  const secrets = createRedaction(DEFAULT_REDACT_KEYS);
+
+  it('are exactly the values the encoder would copy as they are', () => {
+    for (const value of [
+      { a: [1, 'x', null, true, { b: [] }] },
+      [[[[]]]],
+      'text',
+      Object.assign(Object.create(null), { a: 1 }) as unknown,
+    ])
+      expect(plainJsonDepth(value, secrets)).toBe(encodeWithDepth(value, secrets).deepest);
+    const notPlain: unknown[] = [
+      { a: undefined },
+      [1, , 3], // eslint-disable-line no-sparse-arrays -- a hole encodes as an undefined marker
+      { n: Number.NaN },
+      { n: -0 },
+      { big: 1n },
+      { when: new Date(0) },
+      { bytes: new Uint8Array(1) },
+      { m: new Map() },
+      { nul: 'a\u0000b' },
+      { lone: '\ud800' },
+      { ['k\u0000']: 1 },
+      { $lineage: 'x' },
+      { apiToken: 'x' },
+      { db: 'postgres://user:pw@host/db' },
+      { f: () => 1 },
+      { toJSON: () => 1 },
+      new (class Point {})(),
+    ];
+    notPlain.forEach((value, i) => expect(plainJsonDepth(value, secrets), `case ${i}`).toBe(-1));
+    expect(
+      plainJsonDepth(
+        { a: 1 },
+        createRedaction([], () => false),
+      ),
+    ).toBe(-1);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.a = cyclic;
+    cyclic.b = cyclic;
+    expect(plainJsonDepth(cyclic, secrets)).toBe(-1);
+  });
+
+  it('keep the text they had when captured, whatever the activity does to the object afterwards', async () => {
+    const params = { lr: 0.1, features: ['a'] };
+    const { inputs } = await captureArgs([params], settings());
+    params.features.push('b');
+    params.lr = 0.2;
+    expect(inputs[0]!.artifact.valueJson).toBe('{"features":["a"],"lr":0.1}');
   });
 });
 
