@@ -42,9 +42,13 @@ export class ContextWriter {
     return id;
   }
 
-  /** Remembers a run's id that another write (the run's start) returned, so attempts need not look it up. */
-  rememberRun(run: RunRef, id: number): void {
-    void this.cached(`run:${runName(run)}`, () => Promise.resolve(id));
+  /**
+   * Lets the attempts of a run whose start is being written wait for that write's id instead of
+   * upserting the run row themselves (a second statement per run); should the start fail, they
+   * fall back to that upsert.
+   */
+  runStarting(run: RunBasics, id: Promise<number>): void {
+    void this.cached(`run:${runName(run)}`, () => id.catch(() => this.upsertRun(run)));
   }
 
   /** Forgets every id, e.g. after retention deleted contexts. */
@@ -66,9 +70,12 @@ export class ContextWriter {
 
   /** A run context with what is known so far (linked under its pipeline when the type is known). */
   runId(run: RunBasics): Promise<number> {
-    return this.cached(`run:${runName(run)}`, async () => {
-      const pipelineId = run.workflowType === null ? null : await this.pipelineId(run.workflowType);
-      const [row] = await this.store.preparedRows<{ id: string | number }>(sql`
+    return this.cached(`run:${runName(run)}`, () => this.upsertRun(run));
+  }
+
+  private async upsertRun(run: RunBasics): Promise<number> {
+    const pipelineId = run.workflowType === null ? null : await this.pipelineId(run.workflowType);
+    const [row] = await this.store.preparedRows<{ id: string | number }>(sql`
         with run as (
           insert into contexts (type, name, workflow_id, run_id, workflow_type, task_queue, status, started_at)
           values ('run', ${runName(run)}, ${run.workflowId}, ${run.runId}, ${run.workflowType}, ${run.taskQueue},
@@ -82,7 +89,6 @@ export class ContextWriter {
           on conflict do nothing
         )
         select id from run`);
-      return Number(row!.id);
-    });
+    return Number(row!.id);
   }
 }

@@ -72,8 +72,17 @@ export class RunWriter {
     const parents = [await this.contexts.pipelineId(start.workflowType)];
     if (start.parent) parents.push(await bare(start.parent));
     const rootId = start.root ? await bare(start.root) : null;
-    const id = await this.starts.push({ start, parents, rootId });
-    this.contexts.rememberRun(start.run, id);
+    const id = this.starts.push({ start, parents, rootId });
+    this.contexts.runStarting(
+      {
+        ...start.run,
+        workflowType: start.workflowType,
+        taskQueue: start.taskQueue,
+        startedAt: start.startedAt,
+      },
+      id,
+    );
+    await id;
   }
 
   /** Records how a run ended; creates the run row if its start was never seen. */

@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
+import type { LineageStore } from '../../src/store/open-store';
 import { createWriters } from '../../src/store/writers';
-import { bareRunStart } from '../support/records';
+import { bareAttemptStart, bareRunStart } from '../support/records';
 import { DRIVERS, useStore } from '../support/stores';
 
 describe.each(DRIVERS)('run writes on %s', (driver) => {
@@ -41,5 +43,32 @@ describe.each(DRIVERS)('run writes on %s', (driver) => {
     // A start that arrives after the end does not move the run back to RUNNING.
     await runs.start(a);
     expect((await runRows('together-a'))[0]!.status).toBe('COMPLETED');
+  });
+
+  it("has an attempt that starts in its run's batch window wait for the run's row rather than write it too", async () => {
+    const store = ctx.store();
+    const dialect = new PgDialect();
+    const runRowWrites: string[] = [];
+    const counting: LineageStore = {
+      ...store,
+      preparedRows: (query) => {
+        const text = dialect.sqlToQuery(query).sql;
+        if (/insert into contexts/.test(text) && /'run'/.test(text)) runRowWrites.push(text);
+        return store.preparedRows(query);
+      },
+    };
+    const { runs, attempts } = createWriters(counting, 50);
+    await runs.start(bareRunStart('window-first', 'window-pipe'));
+    runRowWrites.length = 0;
+    // As in a worker: the run's start sink is called before its first activity arrives.
+    const started = runs.start(bareRunStart('window-run', 'window-pipe'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const attempt = attempts.start({ ...bareAttemptStart('window-run', 'a1'), workflowType: 'window-pipe' });
+    await Promise.all([started, attempt]);
+    expect(runRowWrites).toHaveLength(1);
+    const [row] = await store.rows<{ n: number }>(sql`
+      select count(*)::int as n from associations a join contexts c on c.id = a.context_id
+      where c.type = 'run' and c.name = 'window-run/r1'`);
+    expect(row!.n).toBe(1);
   });
 });
