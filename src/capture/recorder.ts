@@ -55,7 +55,15 @@ export class Recorder {
   private readonly reuse: ReuseResolver;
   private readonly gate: StoreGate;
   /** `commit: 'batched'`: writes the activity and the workflow do not wait for. */
-  private readonly background = new Set<Promise<void>>();
+  private backgroundRunning = 0;
+  /**
+   * Resolve once every background write (every attempt and run-start write) started so far has
+   * finished. Chains, one link per write, so that waiting for what came before costs O(1): a
+   * snapshot of every running write per run end grew with (runs ending) x (writes behind) and,
+   * with short runs and a slow store, ran the worker out of memory.
+   */
+  private backgroundDone: Promise<void> = Promise.resolve();
+  private capturedDone: Promise<void> = Promise.resolve();
   /** Filled in by the plugin from the Worker's options. */
   worker: { identity: string; buildId: string | null } = {
     identity: `${process.pid}@${hostname()}`,
@@ -103,18 +111,28 @@ export class Recorder {
     return this.options.commit === 'batched';
   }
 
-  /** Runs a write without waiting for it (`commit: 'batched'`); {@link flush} and {@link close} do. */
-  private inBackground(write: () => Promise<void>): void {
-    const running = write().catch((error: unknown) => {
-      Runtime.instance().logger.error('temporal-lineage: background write failed', { error: String(error) });
-    });
-    this.background.add(running);
-    void running.finally(() => this.background.delete(running));
+  /**
+   * Runs a write without waiting for it (`commit: 'batched'`); {@link flush} and {@link close} do.
+   * A run's end is `ordered: false`: later run ends wait for the attempts before them, not for it
+   * (waiting for each other, run ends were written one window apart, ten runs a second at most).
+   */
+  private inBackground(write: () => Promise<void>, ordered = true): void {
+    const running = write()
+      .catch((error: unknown) => {
+        Runtime.instance().logger.error('temporal-lineage: background write failed', {
+          error: String(error),
+        });
+      })
+      .finally(() => this.backgroundRunning--);
+    this.backgroundRunning++;
+    const after = (done: Promise<void>) => Promise.all([done, running]).then(() => undefined);
+    this.backgroundDone = after(this.backgroundDone);
+    if (ordered) this.capturedDone = after(this.capturedDone);
   }
 
   /** Waits for the background writes running now (not for ones started meanwhile). */
   private async backgroundWritten(): Promise<void> {
-    await Promise.all([...this.background]);
+    await this.backgroundDone;
   }
 
   /**
@@ -123,7 +141,7 @@ export class Recorder {
    */
   async flush(timeoutMs = FLUSH_MS): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    if (this.background.size > 0) {
+    if (this.backgroundRunning > 0) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<boolean>(
         (resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)),
@@ -251,7 +269,7 @@ export class Recorder {
       };
     }
     const { pending } = started;
-    if (pending && this.batched && this.background.size < this.options.batchMaxPending) {
+    if (pending && this.batched && this.backgroundRunning < this.options.batchMaxPending) {
       // The outcome goes back to Temporal now; the record follows within the batch window.
       this.inBackground(() => this.pendingAttemptEnded(started, pending, outcome, end, false));
       return;
@@ -375,11 +393,11 @@ export class Recorder {
   ): Promise<void> {
     if (!this.batched) return this.writeRunEnd(info, status, result, error);
     // A run shows as ended once the attempts this worker captured before its end are written.
-    const before = this.backgroundWritten();
+    const before = this.capturedDone;
     this.inBackground(async () => {
       await before;
       await this.writeRunEnd(info, status, result, error);
-    });
+    }, false);
   }
 
   private async writeRunEnd(

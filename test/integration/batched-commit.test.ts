@@ -1,6 +1,11 @@
+import { getHeapStatistics } from 'node:v8';
+import type { Info as ActivityInfo } from '@temporalio/activity';
+import type { WorkflowInfo } from '@temporalio/workflow';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
+import { Recorder } from '../../src/capture/recorder';
+import { parsePluginOptions } from '../../src/options';
 import { LineagePlugin } from '../../src/plugin';
 import { getRun } from '../../src/query/get-run';
 import { getChildRuns, getRunExecutions } from '../../src/query/run-detail';
@@ -161,5 +166,55 @@ describe.each(DRIVERS)('commit batched on %s', (driver) => {
         await lock.release();
       }
     },
+  );
+
+  it.runIf(driver === 'postgres')(
+    'keeps memory bounded while many short runs end behind a store that cannot take writes',
+    async () => {
+      // Each run's end waits for the writes captured before it. Waiting on a snapshot of every
+      // running write made that cost (runs ended) x (writes behind), and had each run end wait
+      // for the one before it too (one batch window apart): 2,000 one-step runs then held
+      // millions of waiters and took 40 s to write.
+      const lock = await lockExecutions();
+      const recorder = new Recorder(
+        parsePluginOptions({ store: ctx.store(), commit: 'batched', batchWindowMs: 20 }),
+      );
+      const runs = 2_000;
+      const prefix = uniqueQueue('short');
+      try {
+        const before = getHeapStatistics().used_heap_size;
+        for (let k = 0; k < runs; k++) {
+          const run = { workflowId: `${prefix}-${k}`, runId: 'r1' };
+          const workflow = { ...run, workflowType: 'short', taskQueue: 'q', runStartTime: new Date() };
+          await recorder.runStarted(workflow as WorkflowInfo, [k], {});
+          const info = {
+            activityId: '1',
+            activityType: 'square',
+            attempt: 1,
+            taskQueue: 'q',
+            isLocal: false,
+            workflowExecution: run,
+            workflowType: 'short',
+          };
+          const started = await recorder.attemptStarted(info as ActivityInfo, [k]);
+          await recorder.attemptEnded(started, { result: k * k });
+          await recorder.runEnded(workflow as WorkflowInfo, 'COMPLETED', k * k, null);
+        }
+        const grownMb = (getHeapStatistics().used_heap_size - before) / 2 ** 20;
+        await lock.release();
+        // Within flush's default timeout: run ends do not wait for each other, only for attempts.
+        expect(await recorder.flush()).toBe(true);
+        expect(grownMb).toBeLessThan(150);
+        const [row] = await ctx.store().rows<{ executions: number; completed: number }>(sql`
+          select (select count(*)::int from executions where workflow_id like ${`${prefix}-%`}) as executions,
+            (select count(*)::int from contexts where type = 'run' and workflow_id like ${`${prefix}-%`}
+              and status = 'COMPLETED') as completed`);
+        expect(row).toEqual({ executions: runs, completed: runs });
+      } finally {
+        await lock.release();
+        await recorder.close();
+      }
+    },
+    120_000,
   );
 });
