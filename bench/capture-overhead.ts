@@ -38,7 +38,7 @@ const SCENARIOS = [
   { chains: 200, steps: 10, gate: 'throughput' },
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
-const ROUNDS = 6; // measured rounds per mode, after one warm-up each; each mode takes each place in the rotation twice
+const ROUNDS = 6; // measured rounds per mode, each after a warm-up; each mode takes each place in the rotation twice
 const TARGETS = { ratio: 0.95, addedP50: 1, addedP99: 5 };
 
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -67,7 +67,6 @@ interface ModeRunner {
   readonly worker: Worker;
   readonly timings: Timings;
   readonly taskQueue: string;
-  readonly batches: Batch[];
 }
 
 interface Context {
@@ -76,7 +75,12 @@ interface Context {
   readonly tag: string;
 }
 
-async function runBatch(ctx: Context, runner: ModeRunner, scenario: Scenario, label: string): Promise<Batch> {
+async function runBatch(
+  ctx: Context,
+  runner: ModeRunner,
+  scenario: { chains: number; steps: number },
+  label: string,
+): Promise<Batch> {
   const { chains, steps } = scenario;
   const params = benchParams();
   runner.timings.overheadMs = [];
@@ -137,151 +141,173 @@ function roundOrder<T>(runners: readonly T[], round: number): T[] {
   return [...runners.slice(shift), ...runners.slice(0, shift)];
 }
 
-async function runScenario(
-  ctx: Context,
-  setup: {
-    connection: NativeConnection;
-    namespace: string;
-    databaseUrl: string;
-    bundles: { baseline: unknown; lineage: unknown };
-    probe: () => Promise<unknown>;
-  },
-  scenario: Scenario,
-): Promise<TargetResult[]> {
-  const { chains, steps, gate } = scenario;
-  console.log(
-    `\n── capture overhead at concurrency ${chains}: ${chains} chains x ${steps} sequential activities`,
-  );
-  const runners: ModeRunner[] = [];
-  const running: Array<Promise<void>> = [];
-  try {
-    for (const mode of ['baseline', ...PLUGIN_MODES] as const) {
-      const plugins =
-        mode === 'baseline' ? [] : [new LineagePlugin({ databaseUrl: setup.databaseUrl, commit: mode })];
-      // Only where latency is gated: the probe's own writes would slow the baseline, and so
-      // flatter the plugin, where throughput is.
-      const probing = mode === 'baseline' && gate === 'latency';
-      const timings = new Timings(probing ? setup.probe : undefined);
-      const taskQueue = `bench-${ctx.tag}-c${chains}-${mode}`;
-      const worker = await Worker.create({
-        connection: setup.connection,
-        namespace: setup.namespace,
-        taskQueue,
-        workflowBundle: (mode === 'baseline' ? setup.bundles.baseline : setup.bundles.lineage) as {
-          code: string;
-        },
-        activities: createBenchActivities(timings),
-        interceptors: { activity: [timings.interceptor()] },
-        plugins,
-        maxConcurrentActivityTaskExecutions: chains,
-        maxConcurrentWorkflowTaskExecutions: Math.max(40, chains),
-      });
-      runners.push({ mode, worker, timings, taskQueue, batches: [] });
-      running.push(worker.run());
-    }
-    const [baseline, ...withPlugin] = runners as [ModeRunner, ...ModeRunner[]];
-    // Warm-up: JIT, pollers, the plugin's pool, prepared statements. Not measured.
-    for (const runner of runners) await runBatch(ctx, runner, scenario, 'warmup');
-    const ratios = new Map<Mode, number[]>(withPlugin.map((r) => [r.mode, []]));
-    const order: string[] = [];
-    for (let round = 1; round <= ROUNDS; round++) {
-      const sequence = roundOrder(runners, round);
-      for (const runner of sequence) runner.batches.push(await runBatch(ctx, runner, scenario, `r${round}`));
-      const rate = (r: ModeRunner) => r.batches.at(-1)!.activities / (r.batches.at(-1)!.ms / 1000);
-      for (const runner of withPlugin) ratios.get(runner.mode)!.push(rate(runner) / rate(baseline));
-      order.push(sequence.map((r) => r.mode).join(' → '));
-    }
-    const probes = baseline.batches.flatMap((b) => b.probeMs);
-    const floor = { p50: percentile(probes, 50), p99: percentile(probes, 99) };
-    printScenario({
-      modes: runners.map((r) => ({ label: r.mode, batches: r.batches })),
-      ratios: withPlugin.map((r) => ratios.get(r.mode)!),
-      order,
-    });
-
-    for (const runner of runners) runner.worker.shutdown();
-    await Promise.all(running.splice(0));
-    const prefix = `bench-${ctx.tag}-c${chains}`;
-    const activities = ROUNDS * chains * steps;
-    const at = `at concurrency ${chains}, ${activities} activities per mode`;
-    const results: TargetResult[] = [];
-    for (const runner of withPlugin) {
-      const mode = runner.mode as PluginMode;
-      const { ratio: bar, latency: latencyGated } = GATES[mode];
-      // Gated on the median of per-round ratios: each pairs batches run back to back, so a burst
-      // of load from other processes skews one round instead of the whole figure.
-      const ratio = stats(ratios.get(mode)!).median;
-      const added = (p: number) =>
-        percentile(
-          runner.batches.flatMap((b) => b.overheadMs),
-          p,
-        ) -
-        percentile(
-          baseline.batches.flatMap((b) => b.overheadMs),
-          p,
-        );
-      const recorded = await recordedCounts(setup.databaseUrl, prefix, mode);
-      const expected = (ROUNDS + 1) * chains * steps;
-      // Per attempt: args[0] (params), args[1] (Dataset) in, result (Dataset) out.
-      const allRecorded =
-        recorded['executions'] === expected &&
-        recorded['complete'] === expected &&
-        recorded['events'] === expected * 3 &&
-        recorded['runs'] === (ROUNDS + 1) * chains &&
-        recorded['baseline'] === 0;
-      const latencyRow = (p: 50 | 99, target: number): TargetResult => {
-        const value = added(p);
-        return {
-          part: 'capture',
-          name: `commit ${mode}: added latency per activity p${p}, ${at}`,
-          driver: 'postgres',
-          measured: ms(value),
-          target: latencyGated ? `≤ ${target} ms` : 'reported',
-          pass: gate === 'latency' && latencyGated ? value <= target : null,
-        };
-      };
-      results.push(
-        {
-          part: 'capture',
-          name: `commit ${mode}: throughput with / without plugin, ${at} (median of ${ROUNDS} rounds)`,
-          driver: 'postgres',
-          measured: `x ${ratio.toFixed(3)}`,
-          target: `≥ ${bar}`,
-          pass: gate === 'throughput' ? ratio >= bar : null,
-        },
-        latencyRow(50, TARGETS.addedP50),
-        latencyRow(99, TARGETS.addedP99),
-        {
-          part: 'capture',
-          name: `commit ${mode}: every attempt recorded COMPLETE with its 3 events, concurrency ${chains}`,
-          driver: 'postgres',
-          measured: `${recorded['complete']}/${expected}, ${recorded['events']}/${expected * 3} events`,
-          target: 'all',
-          pass: allRecorded,
-        },
-      );
-    }
-    if (gate === 'latency') {
-      results.push({
-        part: 'capture',
-        name: `floor under commit before-result: one committed Postgres write issued as each activity starts, p50 / p99, ${at} (without plugin)`,
-        driver: 'postgres',
-        measured: `${ms(floor.p50)} / ${ms(floor.p99)}`,
-        target: 'reported',
-        pass: null,
-      });
-    }
-    return results;
-  } finally {
-    for (const runner of runners) if (runner.worker.getState() === 'RUNNING') runner.worker.shutdown();
-    await Promise.allSettled(running);
-  }
+/** What every round of every scenario shares. */
+interface Setup {
+  readonly databaseUrl: string;
+  readonly bundles: { readonly baseline: unknown; readonly lineage: unknown };
+  readonly probe: () => Promise<unknown>;
+  readonly postgresPort: string;
+  readonly tag: string;
 }
 
+const MODES = ['baseline', ...PLUGIN_MODES] as const;
+
+/** Steps of each round's warm-up batch per mode: about 200 activities, not measured. */
+const warmSteps = (chains: number) => Math.max(3, Math.ceil(200 / chains));
+
 /**
- * One scenario against a dev server of its own: a server that has absorbed earlier scenarios'
- * thousands of workflows gets slower as the run goes on, which would drown the ratios in drift.
+ * One round: a fresh dev server, a Worker per mode, a short warm-up on each (JIT, pollers, the
+ * plugin's pool and prepared statements), then one measured batch per mode in this round's order.
+ * A fresh server per round because the dev server slows as it fills: within one server, a
+ * concurrency-200 baseline fell from 190 to 127 activities/s over six rounds, which drowned the
+ * plugin's share in whichever mode happened to run last.
  */
+async function runRound(
+  setup: Setup,
+  scenario: Scenario,
+  round: number,
+  batches: Map<Mode, Batch[]>,
+): Promise<Mode[]> {
+  const { chains, gate } = scenario;
+  return withDevServer(setup.postgresPort, async (server) => {
+    const ctx: Context = { client: server.client, pids: server.pids, tag: setup.tag };
+    const runners: ModeRunner[] = [];
+    const running: Array<Promise<void>> = [];
+    try {
+      for (const mode of MODES) {
+        const plugins =
+          mode === 'baseline' ? [] : [new LineagePlugin({ databaseUrl: setup.databaseUrl, commit: mode })];
+        // Only where latency is gated: the probe's own writes would slow the baseline, and so
+        // flatter the plugin, where throughput is.
+        const probing = mode === 'baseline' && gate === 'latency';
+        const timings = new Timings(probing ? setup.probe : undefined);
+        const taskQueue = `bench-${setup.tag}-c${chains}-${mode}-r${round}`;
+        const worker = await Worker.create({
+          connection: server.connection,
+          namespace: server.namespace,
+          taskQueue,
+          workflowBundle: (mode === 'baseline' ? setup.bundles.baseline : setup.bundles.lineage) as {
+            code: string;
+          },
+          activities: createBenchActivities(timings),
+          interceptors: { activity: [timings.interceptor()] },
+          plugins,
+          maxConcurrentActivityTaskExecutions: chains,
+          maxConcurrentWorkflowTaskExecutions: Math.max(40, chains),
+        });
+        runners.push({ mode, worker, timings, taskQueue });
+        running.push(worker.run());
+      }
+      const warmUp = { ...scenario, steps: warmSteps(chains) };
+      for (const runner of runners) await runBatch(ctx, runner, warmUp, `warmup${round}`);
+      const sequence = roundOrder(runners, round);
+      for (const runner of sequence)
+        batches.get(runner.mode)!.push(await runBatch(ctx, runner, scenario, `r${round}`));
+      return sequence.map((r) => r.mode);
+    } finally {
+      for (const runner of runners) if (runner.worker.getState() === 'RUNNING') runner.worker.shutdown();
+      await Promise.allSettled(running);
+    }
+  });
+}
+
+async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResult[]> {
+  const { chains, steps, gate } = scenario;
+  console.log(
+    `\n── capture overhead at concurrency ${chains}: ${chains} chains x ${steps} sequential activities, ` +
+      `${ROUNDS} rounds, each on a fresh Temporal dev server; worker, client and bench in this process`,
+  );
+  const batches = new Map<Mode, Batch[]>(MODES.map((mode) => [mode, []]));
+  const order: string[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    order.push((await runRound(setup, scenario, round, batches)).join(' → '));
+  }
+  const baseline = batches.get('baseline')!;
+  const rate = (b: Batch) => b.activities / (b.ms / 1000);
+  const ratios = new Map(
+    PLUGIN_MODES.map((mode) => [mode, batches.get(mode)!.map((b, i) => rate(b) / rate(baseline[i]!))]),
+  );
+  const probes = baseline.flatMap((b) => b.probeMs);
+  const floor = { p50: percentile(probes, 50), p99: percentile(probes, 99) };
+  printScenario({
+    modes: MODES.map((mode) => ({ label: mode, batches: batches.get(mode)! })),
+    ratios: PLUGIN_MODES.map((mode) => ratios.get(mode)!),
+    order,
+  });
+
+  const prefix = `bench-${setup.tag}-c${chains}`;
+  const activities = ROUNDS * chains * steps;
+  const at = `at concurrency ${chains}, ${activities} activities per mode`;
+  const results: TargetResult[] = [];
+  for (const mode of PLUGIN_MODES) {
+    const { ratio: bar, latency: latencyGated } = GATES[mode];
+    // Gated on the median of per-round ratios: each pairs batches run back to back on one server,
+    // so a burst of load from other processes skews one round instead of the whole figure.
+    const ratio = stats(ratios.get(mode)!).median;
+    const added = (p: number) =>
+      percentile(
+        batches.get(mode)!.flatMap((b) => b.overheadMs),
+        p,
+      ) -
+      percentile(
+        baseline.flatMap((b) => b.overheadMs),
+        p,
+      );
+    const recorded = await recordedCounts(setup.databaseUrl, prefix, mode);
+    const expected = ROUNDS * chains * (steps + warmSteps(chains));
+    // Per attempt: args[0] (params), args[1] (Dataset) in, result (Dataset) out.
+    const allRecorded =
+      recorded['executions'] === expected &&
+      recorded['complete'] === expected &&
+      recorded['events'] === expected * 3 &&
+      recorded['runs'] === ROUNDS * chains * 2 &&
+      recorded['baseline'] === 0;
+    const latencyRow = (p: 50 | 99, target: number): TargetResult => {
+      const value = added(p);
+      return {
+        part: 'capture',
+        name: `commit ${mode}: added latency per activity p${p}, ${at}`,
+        driver: 'postgres',
+        measured: ms(value),
+        target: latencyGated ? `≤ ${target} ms` : 'reported',
+        pass: gate === 'latency' && latencyGated ? value <= target : null,
+      };
+    };
+    results.push(
+      {
+        part: 'capture',
+        name: `commit ${mode}: throughput with / without plugin, ${at} (median of ${ROUNDS} rounds)`,
+        driver: 'postgres',
+        measured: `x ${ratio.toFixed(3)}`,
+        target: `≥ ${bar}`,
+        pass: gate === 'throughput' ? ratio >= bar : null,
+      },
+      latencyRow(50, TARGETS.addedP50),
+      latencyRow(99, TARGETS.addedP99),
+      {
+        part: 'capture',
+        name: `commit ${mode}: every attempt recorded COMPLETE with its 3 events, concurrency ${chains}`,
+        driver: 'postgres',
+        measured: `${recorded['complete']}/${expected}, ${recorded['events']}/${expected * 3} events`,
+        target: 'all',
+        pass: allRecorded,
+      },
+    );
+  }
+  if (gate === 'latency') {
+    results.push({
+      part: 'capture',
+      name: `floor under commit before-result: one committed Postgres write issued as each activity starts, p50 / p99, ${at} (without plugin)`,
+      driver: 'postgres',
+      measured: `${ms(floor.p50)} / ${ms(floor.p99)}`,
+      target: 'reported',
+      pass: null,
+    });
+  }
+  return results;
+}
+
+/** A fresh dev server for `body`, torn down after it. */
 async function withDevServer<T>(
   postgresPort: string,
   body: (server: {
@@ -294,7 +320,6 @@ async function withDevServer<T>(
   const server = await startQuietDevServer();
   const connection = await NativeConnection.connect({ address: server.address });
   try {
-    console.log(`\nTemporal dev server ${server.address}; worker, client and bench in this process`);
     return await body({
       connection,
       namespace: server.namespace,
@@ -326,24 +351,15 @@ export async function runCaptureBench(pg: BenchPostgres): Promise<TargetResult[]
       baseline: await bundleFor([]),
       lineage: await bundleFor([new LineagePlugin({ databaseUrl: database.url })]),
     };
-    const tag = randomUUID().slice(0, 8);
+    const setup: Setup = {
+      databaseUrl: database.url,
+      bundles,
+      probe,
+      postgresPort: new URL(pg.url).port || '5432',
+      tag: randomUUID().slice(0, 8),
+    };
     const results: TargetResult[] = [];
-    for (const scenario of SCENARIOS) {
-      const rows = await withDevServer(new URL(pg.url).port || '5432', (server) =>
-        runScenario(
-          { client: server.client, pids: server.pids, tag },
-          {
-            connection: server.connection,
-            namespace: server.namespace,
-            databaseUrl: database.url,
-            bundles,
-            probe,
-          },
-          scenario,
-        ),
-      );
-      results.push(...rows);
-    }
+    for (const scenario of SCENARIOS) results.push(...(await runScenario(setup, scenario)));
     results.push(...(await captureStorage(database.url)));
     results.push(...(await runStoreWriteBench(pg.url)));
     return results;
