@@ -56,13 +56,14 @@ export class Recorder {
   private readonly gate: StoreGate;
   /** `commit: 'batched'`: writes the activity and the workflow do not wait for. */
   private backgroundRunning = 0;
-  /**
-   * Resolve once every background write (every attempt and run-start write) started so far has
-   * finished. Chains, one link per write, so that waiting for what came before costs O(1): a
-   * snapshot of every running write per run end grew with (runs ending) x (writes behind) and,
-   * with short runs and a slow store, ran the worker out of memory.
+  /*
+   * Chains, one link per background write, so that waiting for the writes started so far costs
+   * O(1): a snapshot of every running write per run end grew with (runs ending) x (writes behind)
+   * and, with short runs and a slow store, ran the worker out of memory.
    */
+  /** Resolves once every background write started so far has finished: what flush waits for. */
   private backgroundDone: Promise<void> = Promise.resolve();
+  /** The same for attempt and run-start writes only: what a run's end waits for. */
   private capturedDone: Promise<void> = Promise.resolve();
   /** Filled in by the plugin from the Worker's options. */
   worker: { identity: string; buildId: string | null } = {
