@@ -240,12 +240,16 @@ export class AttemptWriter {
         from attempt order by workflow_id, run_id, activity_id, attempt
         -- A redelivered start keeps its row and id (the no-op update makes RETURNING give it); a
         -- redelivered whole record (start and end together) also sets how the attempt ended.
+        -- An ABANDONED attempt stays so, keeping its error (see writeEnds).
         on conflict (workflow_id, run_id, activity_id, attempt) do update set
           activity_type = excluded.activity_type,
-          state = case when excluded.state = 'RUNNING' then executions.state else excluded.state end,
-          ended_at = case when excluded.state = 'RUNNING' then executions.ended_at else excluded.ended_at end,
+          state = case when excluded.state = 'RUNNING' or executions.state = 'ABANDONED' then executions.state
+            else excluded.state end,
+          ended_at = case when excluded.state = 'RUNNING' or executions.state = 'ABANDONED' then executions.ended_at
+            else excluded.ended_at end,
           output_digest = case when excluded.state = 'RUNNING' then executions.output_digest else excluded.output_digest end,
-          error = case when excluded.state = 'RUNNING' then executions.error else excluded.error end
+          error = case when excluded.state = 'RUNNING' or executions.state = 'ABANDONED' then executions.error
+            else excluded.error end
         returning id, workflow_id, run_id, activity_id, attempt
       ),
       started as (
@@ -291,8 +295,14 @@ export class AttemptWriter {
         select n.execution_id, e.artifact_id, e.type, e.path from ending n join edge_ids e on e.i = n.i
         on conflict do nothing
       ),
+      -- An attempt marked ABANDONED (a later attempt started: Temporal had timed it out and did not
+      -- use its result) stays ABANDONED with its error; what it produced is still recorded.
       ended as (
-        update executions x set state = n.state, ended_at = n.ended_at, output_digest = n.output_digest, error = n.error
+        update executions x set
+          state = case when x.state = 'ABANDONED' then x.state else n.state end,
+          ended_at = case when x.state = 'ABANDONED' then x.ended_at else n.ended_at end,
+          output_digest = n.output_digest,
+          error = case when x.state = 'ABANDONED' then x.error else n.error end
         from ending n where x.id = n.execution_id
       )
       select ${NEW_ARTIFACT_IDS}`,

@@ -85,4 +85,31 @@ describe.each(DRIVERS)('attempt writes on %s', (driver) => {
       output_digest: 'sha256:out',
     });
   });
+
+  it('keeps an attempt ABANDONED when its end arrives after a later attempt started', async () => {
+    // A worker that lost contact finishes attempt 1 after Temporal timed it out and started
+    // attempt 2: its result was not used, so the row must not claim a completed attempt.
+    const { attempts } = createWriters(ctx.store());
+    const first = await attempts.start(await attempt('late-end', 'a1'));
+    await attempts.start({ ...(await attempt('late-end', 'a1')), attempt: 2 });
+    await attempts.end(first, await completed('s3://b/late.parquet'));
+    // The same when the end comes back with its start (a record replayed from the outbox).
+    await attempts.start(await attempt('late-end', 'b1'));
+    await attempts.start({ ...(await attempt('late-end', 'b1')), attempt: 2 });
+    await attempts.start(await attempt('late-end', 'b1'), await completed('s3://b/late-b.parquet'));
+    const rows = await ctx.store().rows<{
+      activity_id: string;
+      attempt: number;
+      state: string;
+      out: string | null;
+    }>(sql`
+      select activity_id, attempt, state, output_digest as out from executions
+      where workflow_id = 'late-end' order by activity_id, attempt`);
+    expect(rows).toEqual([
+      { activity_id: 'a1', attempt: 1, state: 'ABANDONED', out: 'sha256:out' },
+      { activity_id: 'a1', attempt: 2, state: 'RUNNING', out: null },
+      { activity_id: 'b1', attempt: 1, state: 'ABANDONED', out: 'sha256:out' },
+      { activity_id: 'b1', attempt: 2, state: 'RUNNING', out: null },
+    ]);
+  });
 });
