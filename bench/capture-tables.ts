@@ -110,6 +110,7 @@ export function printScenario(run: {
   const cpuRows = (
     [
       ['this process (workers + client)', 'worker'],
+      ['  of which its main thread (activities, plugin JS)', 'mainThread'],
       ['Temporal dev server', 'temporal'],
       ['Postgres', 'postgres'],
       ['other processes on the machine', 'other'],

@@ -1,8 +1,10 @@
-import { machineBusyMs, selfCpuMs, treeCpuMs } from './process-cpu';
+import { machineBusyMs, mainThreadCpuMs, selfCpuMs, treeCpuMs } from './process-cpu';
 
 /** CPU ms used by each process the capture bench involves; undefined where /proc cannot tell. */
 export interface CpuSample {
   worker: number;
+  /** The part of `worker` spent on the main JavaScript thread. */
+  mainThread: number | undefined;
   temporal: number | undefined;
   postgres: number | undefined;
   machine: number | undefined;
@@ -17,6 +19,7 @@ export interface Pids {
 export function cpuNow(pids: Pids): CpuSample {
   return {
     worker: selfCpuMs(),
+    mainThread: mainThreadCpuMs(),
     temporal: treeCpuMs(pids.temporal),
     postgres: treeCpuMs(pids.postgres),
     machine: machineBusyMs(),
@@ -29,6 +32,7 @@ export function cpuSince(start: CpuSample, pids: Pids): CpuSample {
     a === undefined || b === undefined ? undefined : a - b;
   return {
     worker: end.worker - start.worker,
+    mainThread: minus(end.mainThread, start.mainThread),
     temporal: minus(end.temporal, start.temporal),
     postgres: minus(end.postgres, start.postgres),
     machine: minus(end.machine, start.machine),
@@ -44,12 +48,20 @@ export function cpuPerActivity(batches: ReadonlyArray<{ activities: number; cpu:
       ? undefined
       : values.reduce((a: number, v) => a + v!, 0) / activities;
   };
-  const [worker, temporal, postgres, machine] = [
+  const [worker, mainThread, temporal, postgres, machine] = [
     per((c) => c.worker),
+    per((c) => c.mainThread),
     per((c) => c.temporal),
     per((c) => c.postgres),
     per((c) => c.machine),
   ];
   const known = [worker, temporal, postgres].reduce((a: number, v) => a + (v ?? 0), 0);
-  return { worker, temporal, postgres, other: machine === undefined ? undefined : machine - known, machine };
+  return {
+    worker,
+    mainThread,
+    temporal,
+    postgres,
+    other: machine === undefined ? undefined : machine - known,
+    machine,
+  };
 }

@@ -82,6 +82,17 @@ export function machineBusyMs(): number | undefined {
   return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0)) * TICK_MS;
 }
 
+/**
+ * CPU ms of the bench's main thread alone (where activities and the plugin's JavaScript run);
+ * the rest of the process is Temporal's core, the workflow threads and V8's helper threads.
+ */
+export function mainThreadCpuMs(): number | undefined {
+  const text = readText(`/proc/self/task/${process.pid}/stat`);
+  if (!text) return undefined;
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
 /** The bench's own process, in ms. */
 export function selfCpuMs(): number {
   const { user, system } = process.cpuUsage();
