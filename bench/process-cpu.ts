@@ -28,14 +28,22 @@ function pids(): number[] {
   }
 }
 
+/** The fields of a /proc `stat` file after the command name (which may hold spaces and parentheses). */
+function statFields(path: string): string[] | undefined {
+  const text = readText(path);
+  return text === undefined ? undefined : text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** CPU ms from `stat` fields: utime and stime, plus those of reaped children when asked. */
+function cpuMsOf(fields: string[], withChildren: boolean): number {
+  const ticks = (withChildren ? [11, 12, 13, 14] : [11, 12]).reduce((sum, i) => sum + Number(fields[i]), 0);
+  return ticks * TICK_MS;
+}
+
 /** utime + stime (plus that of reaped children) and the parent of a process. */
 function stat(pid: number): { cpuMs: number; ppid: number } | undefined {
-  const text = readText(`/proc/${pid}/stat`);
-  if (!text) return undefined;
-  // Fields after the command name, which may itself contain spaces and parentheses.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
-  return { ppid: Number(fields[1]), cpuMs: ticks * TICK_MS };
+  const fields = statFields(`/proc/${pid}/stat`);
+  return fields && { ppid: Number(fields[1]), cpuMs: cpuMsOf(fields, true) };
 }
 
 function cmdline(pid: number): string[] {
@@ -87,10 +95,8 @@ export function machineBusyMs(): number | undefined {
  * the rest of the process is Temporal's core, the workflow threads and V8's helper threads.
  */
 export function mainThreadCpuMs(): number | undefined {
-  const text = readText(`/proc/self/task/${process.pid}/stat`);
-  if (!text) return undefined;
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  const fields = statFields(`/proc/self/task/${process.pid}/stat`);
+  return fields && cpuMsOf(fields, false);
 }
 
 /** The bench's own process, in ms. */
