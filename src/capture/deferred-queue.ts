@@ -95,6 +95,8 @@ export class OutboxQueue implements DeferredQueue {
   readonly durable = true;
   /** Unknown (-1) until the first drain has looked: a previous process may have left records. */
   private pending = -1;
+  /** Records this process has appended, ever: what a drain compares to see appends it overlapped. */
+  private appended = 0;
 
   constructor(private readonly outbox: Outbox) {}
 
@@ -116,12 +118,18 @@ export class OutboxQueue implements DeferredQueue {
 
   async append(records: readonly WriteRecord[]): Promise<void> {
     await this.outbox.append(records);
+    this.appended += records.length;
     this.pending = Math.max(this.pending, 0) + records.length;
   }
 
   async drain(apply: (record: WriteRecord) => Promise<void>): Promise<DrainOutcome> {
+    const appendedBefore = this.appended;
     const outcome = await this.outbox.drain(apply);
-    this.pending = outcome.remaining;
+    // An append that landed after the drain last listed the folder is not in `remaining`. Taking
+    // `remaining` alone would forget it: nothing would drain it, and later writes would go
+    // straight to the store ahead of it. Counting such appends again can only overcount, which
+    // the next drain corrects when it finds the folder empty.
+    this.pending = outcome.remaining + (this.appended - appendedBefore);
     return outcome;
   }
 }

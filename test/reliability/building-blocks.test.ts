@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRedaction, DEFAULT_REDACT_KEYS, maskUrlPasswords } from '../../src/artifacts/redact';
 import { LineageStoreError } from '../../src/errors';
+import { OutboxQueue } from '../../src/capture/deferred-queue';
 import { classifyStoreError } from '../../src/store/error-kinds';
 import { Outbox } from '../../src/store/outbox';
 import type { WriteRecord } from '../../src/store/write-records';
@@ -124,6 +125,36 @@ describe('the outbox', () => {
         'utf8',
       ),
     ).toContain('bad');
+  });
+
+  it('keeps track of a record appended while a drain finishes, and drains it next', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
+    let late: (() => Promise<void>) | undefined;
+    // The append lands after the drain last listed the folder: a worker's next failed write can.
+    class AppendAsDrainEnds extends Outbox {
+      override async drain(apply: (record: WriteRecord) => Promise<void>) {
+        const outcome = await super.drain(apply);
+        const append = late;
+        late = undefined;
+        await append?.();
+        return outcome;
+      }
+    }
+    const queue = new OutboxQueue(new AppendAsDrainEnds(dir));
+    late = () => queue.append([runEnd('late')]);
+    await queue.append([runEnd('first')]);
+    const applied: string[] = [];
+    const apply = (record: WriteRecord) => {
+      if (record.kind === 'run-end') applied.push(record.end.run.workflowId);
+      return Promise.resolve();
+    };
+    expect(await queue.drain(apply)).toMatchObject({ applied: 1, remaining: 0 });
+    // The late record is on disk: the queue must still say so, or nothing would ever drain it.
+    expect(queue.hasPending()).toBe(true);
+    expect(await queue.drain(apply)).toMatchObject({ applied: 1, remaining: 0 });
+    expect(applied).toEqual(['first', 'late']);
+    expect(queue.hasPending()).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.json'))).toEqual([]);
   });
 
   it('lets one process drain at a time, and takes over the lock of a dead one', async () => {
