@@ -40,6 +40,14 @@ export const LineagePluginOptionsSchema = z.strictObject({
    * before the store counts as unreachable and `onStoreError` applies.
    */
   connectTimeoutMs: z.number().int().positive().default(10_000),
+  /**
+   * How long a Postgres write may go unanswered before the store counts as unreachable and
+   * `onStoreError` applies; the plugin then drops its connections and reconnects. A connection that
+   * stops answering without being reset (a partition, a frozen server) is otherwise noticed only
+   * when TCP keepalive gives up, many minutes later. Lock waits count too: keep it above the longest
+   * a write may legitimately wait.
+   */
+  writeTimeoutMs: z.number().int().positive().default(60_000),
   /** Values whose canonical JSON is larger are stored as digest + size only (the row says so). */
   maxInlineBytes: z
     .number()

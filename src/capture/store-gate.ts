@@ -60,6 +60,8 @@ export class StoreGate {
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<boolean> | undefined;
   private closed = false;
+  /** Counts connection pools dropped after a write went unanswered (see {@link answered}). */
+  private generation = 0;
   private readonly target: string;
 
   constructor(private readonly options: ResolvedLineageOptions) {
@@ -70,6 +72,7 @@ export class StoreGate {
   }
 
   open(): Promise<OpenedStore> {
+    const generation = this.generation;
     this.opening ??= (async () => {
       const { options } = this;
       const store =
@@ -84,12 +87,17 @@ export class StoreGate {
             : { dir: options.dataDir },
         ));
       const lingerMs = options.commit === 'batched' ? options.batchWindowMs : undefined;
-      this.opened = { store, ...createWriters(store, lingerMs) };
-      return this.opened;
+      const opened = { store, ...createWriters(store, lingerMs) };
+      // An open that outlived a dropped pool hands its store to its callers only; it gets closed.
+      if (generation === this.generation) this.opened = opened;
+      return opened;
     })();
     // A failed open is forgotten so that the next write tries again (the store may be back).
-    this.opening.catch(() => (this.opening = undefined));
-    return this.opening;
+    const opening = this.opening;
+    opening.catch(() => {
+      if (this.opening === opening) this.opening = undefined;
+    });
+    return opening;
   }
 
   /** Opens the store in the background and applies what a previous process left in the outbox. */
@@ -143,7 +151,7 @@ export class StoreGate {
     let attempt = first;
     for (let conflicts = 0; ; conflicts++) {
       try {
-        const value = await attempt;
+        const value = await this.answered(attempt);
         this.recovered();
         return { ok: true, value };
       } catch (cause) {
@@ -196,7 +204,7 @@ export class StoreGate {
         await queue.refresh();
         if (!queue.hasPending()) return true;
         const { store, ...writers } = await this.open();
-        const outcome = await queue.drain((record) => applyRecord(store, writers, record));
+        const outcome = await queue.drain((record) => this.answered(applyRecord(store, writers, record)));
         for (const { file, error } of outcome.rejected) {
           logger().warn(`temporal-lineage: record lost: the store rejected it (${file})`, { error });
         }
@@ -219,6 +227,41 @@ export class StoreGate {
       }
     })();
     return this.draining;
+  }
+
+  /**
+   * `write`, or an `ETIMEDOUT` error once it has gone unanswered for `writeTimeoutMs`. Such a write
+   * is stuck on a connection that died without a reset (a partition, a frozen server), which
+   * postgres.js notices only when TCP keepalive gives up, minutes later; the pool's other
+   * connections are likely stuck the same way, so the gate drops the pool and the next write
+   * reconnects. PGlite runs in this process: nothing of it can hang that way.
+   */
+  private answered<T>(write: Promise<T>): Promise<T> {
+    const { options } = this;
+    if (!options.databaseUrl && options.store?.driver !== 'postgres') return write;
+    const generation = this.generation;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const message = `no answer from the store within writeTimeoutMs (${options.writeTimeoutMs} ms)`;
+        reject(Object.assign(new Error(message), { code: 'ETIMEDOUT' }));
+        this.dropConnections(generation);
+      }, options.writeTimeoutMs);
+      timer.unref();
+    });
+    return Promise.race([write, expired]).finally(() => clearTimeout(timer));
+  }
+
+  /** Closes the pool a write went unanswered on, once; writes still on it fail as it closes. */
+  private dropConnections(generation: number): void {
+    // A store the caller opened is theirs to close; unanswered writes still time out.
+    if (generation !== this.generation || this.options.store) return;
+    this.generation++;
+    const opening = this.opening;
+    this.opening = undefined;
+    this.opened = undefined;
+    logger().warn('temporal-lineage: a store write went unanswered; reconnecting', { store: this.target });
+    void opening?.then(({ store }) => store.close()).catch(() => {});
   }
 
   private tripped(error: LineageStoreError): void {

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STORE_UNAVAILABLE } from '../../src/capture/recorder';
 import { LineagePlugin } from '../../src/plugin';
 import { openStore, type LineageStore } from '../../src/store/open-store';
 import { json, lineage } from '../cli/run-cli';
@@ -18,7 +17,13 @@ import { startPostgresCluster, type PostgresCluster } from '../support/postgres-
 import { testClient, uniqueQueue } from '../support/temporal';
 import { reliabilityActivities } from './support/activities';
 import type { steadySteps } from './support/workflows';
-import { runExecutions, tableCounts, waitFor, withReliabilityWorker } from './support/harness';
+import {
+  expectRetriedThroughFault,
+  runExecutions,
+  tableCounts,
+  waitFor,
+  withReliabilityWorker,
+} from './support/harness';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const expected = (n: number) => Array.from({ length: n }, (_, i) => i * 2);
@@ -87,25 +92,8 @@ describe('the store goes away mid-run and comes back', () => {
     expect(result).toEqual(expected(n));
     expect(await plugin.flush()).toBe(true);
 
-    const rows = await runExecutions(store, workflowId);
-    const byActivity = new Map<string, typeof rows>();
-    for (const r of rows) byActivity.set(r.activityId, [...(byActivity.get(r.activityId) ?? []), r]);
-    expect(byActivity.size).toBe(n);
-    for (const [activityId, attempts] of byActivity) {
-      // Attempts 1..k, each once, the last COMPLETE and every other FAILED because of the outage.
-      expect(attempts.map((a) => a.attempt)).toEqual(attempts.map((_, i) => i + 1));
-      expect(attempts.at(-1)!.state).toBe('COMPLETE');
-      for (const failed of attempts.slice(0, -1)) {
-        expect(failed).toMatchObject({ state: 'FAILED', error: { type: STORE_UNAVAILABLE } });
-      }
-      // A refused attempt never ran its body; every other attempt did, exactly once.
-      const ran = attempts.filter((a) => !a.error?.message?.includes('before running its body'));
-      expect(ran.length, `bodies of activity ${activityId}`).toBe(calls.get(`${workflowId}/${activityId}`));
-    }
-    const failed = rows.filter((r) => r.state === 'FAILED');
-    expect(failed.length).toBeGreaterThan(0);
     // The step in flight when the server stopped: its body returned, its end could not be written.
-    expect(failed.some((r) => r.error?.message?.includes('outputs could not be recorded'))).toBe(true);
+    await expectRetriedThroughFault(store, workflowId, n, calls);
     expect(await runRow(store, workflowId)).toMatchObject({ status: 'COMPLETED', result: expected(n) });
   });
 

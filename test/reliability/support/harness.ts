@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
+import { STORE_UNAVAILABLE } from '../../../src/capture/recorder';
 import type { LineagePlugin } from '../../../src/plugin';
 import type { LineageStore } from '../../../src/store/open-store';
 import { bundleOptions } from './bundle';
@@ -96,4 +97,35 @@ export async function runExecutions(
       message?: string;
     } | null,
   }));
+}
+
+/**
+ * Checks a run of `n` activities that went through a store fault under `onStoreError: 'fail'`:
+ * each activity has attempts 1..k, each once, the last COMPLETE and every other FAILED because of
+ * the fault; bodies ran exactly for the attempts that were not refused; and some attempt's body
+ * returned while its end could not be written (a step in flight when the fault began).
+ */
+export async function expectRetriedThroughFault(
+  store: LineageStore,
+  workflowId: string,
+  n: number,
+  calls: ReadonlyMap<string, number>,
+): Promise<void> {
+  const rows = await runExecutions(store, workflowId);
+  const byActivity = new Map<string, typeof rows>();
+  for (const r of rows) byActivity.set(r.activityId, [...(byActivity.get(r.activityId) ?? []), r]);
+  expect(byActivity.size).toBe(n);
+  for (const [activityId, attempts] of byActivity) {
+    expect(attempts.map((a) => a.attempt)).toEqual(attempts.map((_, i) => i + 1));
+    expect(attempts.at(-1)!.state).toBe('COMPLETE');
+    for (const failed of attempts.slice(0, -1)) {
+      expect(failed).toMatchObject({ state: 'FAILED', error: { type: STORE_UNAVAILABLE } });
+    }
+    // A refused attempt never ran its body; every other attempt did, exactly once.
+    const ran = attempts.filter((a) => !a.error?.message?.includes('before running its body'));
+    expect(ran.length, `bodies of activity ${activityId}`).toBe(calls.get(`${workflowId}/${activityId}`));
+  }
+  const failed = rows.filter((r) => r.state === 'FAILED');
+  expect(failed.length).toBeGreaterThan(0);
+  expect(failed.some((r) => r.error?.message?.includes('outputs could not be recorded'))).toBe(true);
 }
