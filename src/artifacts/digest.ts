@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { EncodedValue } from './encode';
 
@@ -8,9 +8,13 @@ export function canonicalJson(encoded: EncodedValue): string {
   return canonicalize(encoded) ?? 'null';
 }
 
-/** Lower-case hex sha256 of a string (as UTF-8) or of bytes. */
+/**
+ * Lower-case hex sha256 of a string (as UTF-8) or of bytes. One-shot `hash` rather than a Hash
+ * object: capture takes several digests per attempt, and the object's setup cost more than
+ * hashing a few KB.
+ */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 /** The digest of a value's canonical JSON, prefixed with its algorithm like OCI digests are. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './digest';
 
 /**
  * Paths name where a value sat: `args[0]`, `result.model`, `args[1]["odd key"]`. They are stored
@@ -15,7 +15,7 @@ const MAX_KEY_CHARS = 128;
 const MAX_PATH_CHARS = 1024;
 
 function abbreviate(text: string, keep: number): string {
-  const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const digest = sha256Hex(text).slice(0, 16);
   // Array.from splits by code point, so a surrogate pair is never cut in half.
   return `${Array.from(text).slice(0, keep).join('')}…(${text.length} chars, sha256 ${digest})`;
 }
