@@ -42,6 +42,32 @@ export class LineageStoreError extends LineageError {
   }
 }
 
+/**
+ * An embedded (PGlite) store folder is already open in a live process. PGlite is Postgres running
+ * inside one process: two of them writing one folder would corrupt it, so the second is refused.
+ */
+export class LineageStoreInUseError extends LineageError {
+  override readonly name = 'LineageStoreInUseError';
+  readonly dir: string;
+  /** The process that has it open (`pid` 0 when its lock file could not be read). */
+  readonly holder: { readonly pid: number; readonly host: string };
+  readonly lockFile: string;
+  constructor(dir: string, holder: { pid: number; host: string }, lockFile: string) {
+    const where =
+      holder.pid === process.pid
+        ? 'this process'
+        : `process ${holder.pid} on ${holder.host || 'an unknown host'}`;
+    super(
+      `the embedded store ${dir} is already open in ${where}, and PGlite admits one process per folder: ` +
+        `close it there, or record into Postgres to use one store from several processes ` +
+        `(if that process is gone, delete ${lockFile})`,
+    );
+    this.dir = dir;
+    this.holder = holder;
+    this.lockFile = lockFile;
+  }
+}
+
 /** A lookup named something the store does not hold (a run, an execution, an artifact). */
 export class LineageNotFoundError extends LineageError {
   override readonly name = 'LineageNotFoundError';

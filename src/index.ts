@@ -190,7 +190,13 @@ export type { EncodedValue } from './artifacts/encode';
 export { valueDigest } from './artifacts/digest';
 
 /** Errors: every one extends {@link LineageError}. */
-export { LineageError, LineageOptionsError, LineageStoreError, LineageNotFoundError } from './errors';
+export {
+  LineageError,
+  LineageOptionsError,
+  LineageStoreError,
+  LineageStoreInUseError,
+  LineageNotFoundError,
+} from './errors';
 /** A run prefix matched several runs ({@link LineageAmbiguousError}); the store has nothing recorded yet ({@link LineageEmptyStoreError}). */
 export { LineageAmbiguousError, LineageEmptyStoreError } from './errors';
 /** Why a rerun could not start or give a verdict; every one extends {@link LineageRerunError}. */

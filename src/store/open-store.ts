@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type * as PgliteModule from '@electric-sql/pglite';
 import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -9,8 +9,9 @@ import type * as DrizzlePostgresMigrator from 'drizzle-orm/postgres-js/migrator'
 import type { SQL } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { z } from 'zod';
-import { LineageOptionsError, LineageStoreError, redactUrl } from '../errors';
+import { LineageOptionsError, LineageStoreError, LineageStoreInUseError, redactUrl } from '../errors';
 import { migrationsApplied, migrationsFolder } from './migrations';
+import { takePidLock, type HeldLock } from './pid-lock';
 import * as schema from './schema';
 
 /*
@@ -68,6 +69,9 @@ export interface LineageStore {
 
 const dialect = new PgDialect();
 
+/** In an embedded store's folder: which process has it open (see {@link LineageStoreInUseError}). */
+const STORE_LOCK_FILE = 'lineage.lock';
+
 const MIGRATIONS_LOCK = 7_344_991_022n;
 
 async function openPostgres(url: string, poolSize: number, connectTimeoutMs: number): Promise<LineageStore> {
@@ -117,8 +121,15 @@ async function openPostgres(url: string, poolSize: number, connectTimeoutMs: num
 
 async function openPglite(dataDir: string | undefined): Promise<LineageStore> {
   const target = dataDir ? `pglite:${dataDir}` : 'pglite:memory';
+  let lock: HeldLock | undefined;
   try {
-    if (dataDir) mkdirSync(dataDir, { recursive: true });
+    if (dataDir) {
+      mkdirSync(dataDir, { recursive: true });
+      const lockFile = join(dataDir, STORE_LOCK_FILE);
+      const taken = await takePidLock(lockFile);
+      if ('holder' in taken) throw new LineageStoreInUseError(dataDir, taken.holder, lockFile);
+      lock = taken;
+    }
     const { PGlite } = pgliteModule();
     const client = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
     const db = drizzlePgliteModule().drizzle(client, { schema });
@@ -133,9 +144,16 @@ async function openPglite(dataDir: string | undefined): Promise<LineageStore> {
       rows,
       // In-process: there is no network round trip or plan cache worth a second path.
       preparedRows: async <T>(query: SQL) => (await db.execute(query)).rows as T[],
-      close: () => client.close(),
+      close: async () => {
+        try {
+          await client.close();
+        } finally {
+          await lock?.release();
+        }
+      },
     };
   } catch (cause) {
+    await lock?.release();
     throw new LineageStoreError('open', target, { cause });
   }
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { classifyStoreError, storeErrorSummary } from './error-kinds';
+import { takePidLock } from './pid-lock';
 import { parseRecord, serialiseRecord, type WriteRecord } from './write-records';
 
 /** How one pass over the outbox went. */
@@ -83,8 +83,9 @@ export class Outbox {
   async drain(apply: (record: WriteRecord) => Promise<void>): Promise<DrainOutcome> {
     if ((await this.files()).length === 0) return { applied: 0, rejected: [], remaining: 0 };
     await this.ensureDir();
-    const release = await this.lock();
-    if (!release) return { applied: 0, rejected: [], remaining: (await this.files()).length, busy: true };
+    const lock = await takePidLock(join(this.dir, '.drain.lock'), { staleAfterMs: STALE_LOCK_MS });
+    if ('holder' in lock)
+      return { applied: 0, rejected: [], remaining: (await this.files()).length, busy: true };
     let applied = 0;
     const rejected: Array<{ file: string; error: string }> = [];
     try {
@@ -104,12 +105,12 @@ export class Outbox {
               unavailable: outcome.unavailable,
             };
           }
-          if (applied % 100 === 99) await this.touchLock();
+          if (applied % 100 === 99) await lock.touch();
         }
       }
       return { applied, rejected, remaining: (await this.files()).length };
     } finally {
-      await release();
+      await lock.release();
     }
   }
 
@@ -144,52 +145,5 @@ export class Outbox {
     await writeFile(join(this.dir, 'failed', `${file}.error.txt`), `${errorText(error)}\n`);
     await rename(join(this.dir, file), join(this.dir, 'failed', file));
     return { rejected: storeErrorSummary(error) };
-  }
-
-  private get lockPath(): string {
-    return join(this.dir, '.drain.lock');
-  }
-
-  private async touchLock(): Promise<void> {
-    const now = new Date();
-    await utimes(this.lockPath, now, now).catch(() => {});
-  }
-
-  /** Takes the drain lock, or returns undefined while a live process holds it. */
-  private async lock(): Promise<(() => Promise<void>) | undefined> {
-    const owner = `${process.pid}@${hostname()}`;
-    for (let tries = 0; tries < 2; tries++) {
-      try {
-        const handle = await open(this.lockPath, 'wx');
-        await handle.writeFile(owner);
-        await handle.close();
-        return () => unlink(this.lockPath).catch(() => {});
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      if (!(await this.isStale())) return undefined;
-      await unlink(this.lockPath).catch(() => {});
-    }
-    return undefined;
-  }
-
-  private async isStale(): Promise<boolean> {
-    try {
-      const [text, info] = await Promise.all([readFile(this.lockPath, 'utf8'), stat(this.lockPath)]);
-      const [pid, host] = text.split('@');
-      if (host === hostname() && Number(pid) > 0) {
-        if (Number(pid) === process.pid) return false;
-        try {
-          process.kill(Number(pid), 0);
-          return false;
-        } catch (error) {
-          return (error as NodeJS.ErrnoException).code === 'ESRCH';
-        }
-      }
-      return Date.now() - info.mtimeMs > STALE_LOCK_MS;
-    } catch {
-      // Vanished or unreadable mid-write: let the next pass look again.
-      return false;
-    }
   }
 }
