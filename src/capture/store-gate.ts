@@ -12,6 +12,15 @@ import { MemoryQueue, OutboxQueue, type DeferredQueue } from './deferred-queue';
 /** The open store and its writers. */
 export type OpenedStore = { readonly store: LineageStore } & StoreWriters;
 
+/** A write in flight, as the watchdog sees it. */
+interface WatchedWrite {
+  readonly since: number;
+  /** The pool it was started on (see `StoreGate.generation`). */
+  readonly generation: number;
+  /** Fails the write's promise at once, when the watchdog drops its pool. */
+  readonly fail: (error: Error) => void;
+}
+
 /** How a write through the gate went. */
 export type GateResult<T> =
   | { readonly ok: true; readonly value: T }
@@ -60,8 +69,11 @@ export class StoreGate {
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<boolean> | undefined;
   private closed = false;
-  /** Counts connection pools dropped after a write went unanswered (see {@link answered}). */
+  /** Counts connection pools dropped after a write went unanswered (see {@link watched}). */
   private generation = 0;
+  /** Writes in flight on a Postgres pool this gate opened, for the watchdog. */
+  private readonly inFlight = new Set<WatchedWrite>();
+  private watchdog: NodeJS.Timeout | undefined;
   private readonly target: string;
 
   constructor(private readonly options: ResolvedLineageOptions) {
@@ -151,7 +163,7 @@ export class StoreGate {
     let attempt = first;
     for (let conflicts = 0; ; conflicts++) {
       try {
-        const value = await this.answered(attempt);
+        const value = await this.watched(attempt);
         this.recovered();
         return { ok: true, value };
       } catch (cause) {
@@ -204,7 +216,7 @@ export class StoreGate {
         await queue.refresh();
         if (!queue.hasPending()) return true;
         const { store, ...writers } = await this.open();
-        const outcome = await queue.drain((record) => this.answered(applyRecord(store, writers, record)));
+        const outcome = await queue.drain((record) => this.watched(applyRecord(store, writers, record)));
         for (const { file, error } of outcome.rejected) {
           logger().warn(`temporal-lineage: record lost: the store rejected it (${file})`, { error });
         }
@@ -230,33 +242,56 @@ export class StoreGate {
   }
 
   /**
-   * `write`, or an `ETIMEDOUT` error once it has gone unanswered for `writeTimeoutMs`. Such a write
-   * is stuck on a connection that died without a reset (a partition, a frozen server), which
-   * postgres.js notices only when TCP keepalive gives up, minutes later; the pool's other
-   * connections are likely stuck the same way, so the gate drops the pool and the next write
-   * reconnects. PGlite runs in this process: nothing of it can hang that way.
+   * `write`, watched: on a Postgres pool this gate opened, a write that goes unanswered for
+   * `writeTimeoutMs` is stuck on a connection that died without a reset (a partition, a frozen
+   * server), which postgres.js notices only when TCP keepalive gives up, minutes later; the pool's
+   * other connections are likely stuck the same way. The watchdog then fails every write on that
+   * pool with an `ETIMEDOUT` error and closes the pool; the next write reconnects. One interval for
+   * all writes, not a timer per write: a timer and a race per write cost the worker measurable CPU
+   * at concurrency 50. PGlite runs in this process, and a store the caller opened is theirs to close.
    */
-  private answered<T>(write: Promise<T>): Promise<T> {
-    const { options } = this;
-    if (!options.databaseUrl && options.store?.driver !== 'postgres') return write;
-    const generation = this.generation;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const message = `no answer from the store within writeTimeoutMs (${options.writeTimeoutMs} ms)`;
-        reject(Object.assign(new Error(message), { code: 'ETIMEDOUT' }));
-        this.dropConnections(generation);
-      }, options.writeTimeoutMs);
-      timer.unref();
+  private watched<T>(write: Promise<T>): Promise<T> {
+    if (!this.options.databaseUrl || this.options.store || this.closed) return write;
+    if (!this.watchdog) {
+      const every = Math.max(50, Math.min(1_000, this.options.writeTimeoutMs / 4));
+      this.watchdog = setInterval(() => this.checkWrites(), every);
+      this.watchdog.unref();
+    }
+    return new Promise<T>((resolve, reject) => {
+      const watched: WatchedWrite = { since: Date.now(), generation: this.generation, fail: reject };
+      this.inFlight.add(watched);
+      write.then(
+        (value) => {
+          this.inFlight.delete(watched);
+          resolve(value);
+        },
+        (error: Error) => {
+          this.inFlight.delete(watched);
+          reject(error);
+        },
+      );
     });
-    return Promise.race([write, expired]).finally(() => clearTimeout(timer));
+  }
+
+  private checkWrites(): void {
+    const deadline = Date.now() - this.options.writeTimeoutMs;
+    for (const watched of this.inFlight) {
+      if (watched.since <= deadline) this.dropConnections(watched.generation);
+    }
   }
 
   /** Closes the pool a write went unanswered on, once; writes still on it fail as it closes. */
   private dropConnections(generation: number): void {
-    // A store the caller opened is theirs to close; unanswered writes still time out.
-    if (generation !== this.generation || this.options.store) return;
+    if (generation !== this.generation) return;
     this.generation++;
+    // Every write on that pool fails now, saying why, rather than later as the pool closes (as
+    // the driver's error, which may quote the statement with captured values).
+    const message = `no answer from the store within writeTimeoutMs (${this.options.writeTimeoutMs} ms)`;
+    for (const watched of this.inFlight) {
+      if (watched.generation !== generation) continue;
+      this.inFlight.delete(watched);
+      watched.fail(Object.assign(new Error(message), { code: 'ETIMEDOUT' }));
+    }
     const opening = this.opening;
     this.opening = undefined;
     this.opened = undefined;
@@ -294,6 +329,7 @@ export class StoreGate {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    clearInterval(this.watchdog);
     this.timer = undefined;
     const { queue } = this;
     // One more try, not a retry loop: a store that is still down would only delay shutdown.
