@@ -280,7 +280,7 @@ export class StoreGate {
     }
   }
 
-  /** Closes the pool a write went unanswered on, once; writes still on it fail as it closes. */
+  /** Fails every write on the pool a write went unanswered on, and closes that pool; once per pool. */
   private dropConnections(generation: number): void {
     if (generation !== this.generation) return;
     this.generation++;
