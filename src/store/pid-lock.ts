@@ -66,10 +66,11 @@ async function holderOf(
     [text, modified] = await Promise.all([readFile(path, 'utf8'), stat(path).then((s) => s.mtimeMs)]);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-    throw error;
+    // Unreadable: someone holds it; whoever asks next looks again.
+    return { pid: 0, host: '' };
   }
   const [pidText, host = ''] = text.split('@');
-  const holder = { pid: Number(pidText), host };
+  const holder = { pid: Number(pidText) || 0, host };
   if (host === hostname() && holder.pid > 0) {
     if (holder.pid === process.pid) return holder;
     try {
