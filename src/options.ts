@@ -45,7 +45,7 @@ export const LineagePluginOptionsSchema = z.strictObject({
    * `onStoreError` applies; the plugin then drops its connections and reconnects. A connection that
    * stops answering without being reset (a partition, a frozen server) is otherwise noticed only
    * when TCP keepalive gives up, many minutes later. Lock waits count too: keep it above the longest
-   * a write may legitimately wait.
+   * a write may legitimately wait. Not applied to a `store` passed in (the plugin does not own its pool).
    */
   writeTimeoutMs: z.number().int().positive().default(60_000),
   /** Values whose canonical JSON is larger are stored as digest + size only (the row says so). */
