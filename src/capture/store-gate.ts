@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import { LineageStoreError, redactUrl } from '../errors';
 import type { ResolvedLineageOptions } from '../options';
-import { classifyStoreError, storeErrorSummary } from '../store/error-kinds';
+import { classifyStoreError, detachedStoreError } from '../store/error-kinds';
 import { openStore, type LineageStore } from '../store/open-store';
 import { Outbox } from '../store/outbox';
 import { applyRecord, type WriteRecord } from '../store/write-records';
@@ -43,12 +43,13 @@ function targetOf(options: ResolvedLineageOptions): string {
 
 /**
  * A store failure as logs and Temporal see it: a short message naming the store (never its
- * password) and the driver's own words, never the statement and its parameters (captured values).
+ * password) and the driver's own words, never the statement and its parameters (captured values),
+ * and no `cause` chain below that, which would carry them (see {@link detachedStoreError}).
  */
 function asStoreError(operation: string, target: string, cause: unknown): LineageStoreError {
-  if (cause instanceof LineageStoreError && !cause.message.includes('\n')) return cause;
-  const summary = new Error(storeErrorSummary(cause), { cause });
-  return new LineageStoreError(operation, target, { cause: summary });
+  // An open that failed keeps saying so: `classifyStoreError` reads 'open' as unavailable.
+  const op = cause instanceof LineageStoreError ? cause.operation : operation;
+  return new LineageStoreError(op, target, { cause: detachedStoreError(cause) });
 }
 
 /**

@@ -58,6 +58,15 @@ export function classifyStoreError(error: unknown): StoreErrorKind {
   return /connect|closed|terminat|socket|timeout/i.test(message) ? 'unavailable' : 'rejected';
 }
 
+/** The innermost error of a `cause` chain: the driver's own, below Drizzle's and ours. */
+function innermost(error: unknown): unknown {
+  let inner = error;
+  for (let depth = 0; inner instanceof Error && inner.cause instanceof Error && depth < 10; depth++) {
+    inner = inner.cause;
+  }
+  return inner;
+}
+
 /**
  * What went wrong, in one short line: the innermost cause's message (the driver's own words, e.g.
  * `connect ECONNREFUSED 127.0.0.1:5432`). Outer messages such as Drizzle's repeat the whole
@@ -65,11 +74,25 @@ export function classifyStoreError(error: unknown): StoreErrorKind {
  * failure Temporal stores.
  */
 export function storeErrorSummary(error: unknown): string {
-  let inner: unknown = error;
-  for (let depth = 0; inner instanceof Error && inner.cause instanceof Error && depth < 10; depth++) {
-    inner = inner.cause;
-  }
+  const inner = innermost(error);
   const message = inner instanceof Error ? inner.message : String(inner);
   const line = message.split('\n')[0]!.trim();
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+
+/**
+ * A store error cut loose from its `cause` chain: the summary line, the innermost error's code (so
+ * that it still classifies) and its stack frames. Temporal stores an error's whole chain in
+ * history, messages and stacks included, and Drizzle's link quotes the statement with its
+ * parameters: those are captured values, which must reach the store or nowhere.
+ */
+export function detachedStoreError(error: unknown): Error {
+  const inner = innermost(error);
+  const summary = new Error(storeErrorSummary(error));
+  const code = (inner as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(summary, { code });
+  const frames =
+    inner instanceof Error ? (inner.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)) : [];
+  summary.stack = [`Error: ${summary.message}`, ...frames].join('\n');
+  return summary;
 }

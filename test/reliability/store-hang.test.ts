@@ -12,7 +12,13 @@ import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { testClient, uniqueQueue } from '../support/temporal';
 import { reliabilityActivities } from './support/activities';
 import { startFreezingProxy, type FreezingProxy } from './support/freezing-proxy';
-import { expectRetriedThroughFault, runExecutions, waitFor, withReliabilityWorker } from './support/harness';
+import {
+  expectRetriedThroughFault,
+  historyFailures,
+  runExecutions,
+  waitFor,
+  withReliabilityWorker,
+} from './support/harness';
 import type { steadySteps } from './support/workflows';
 
 describe('the store stops answering mid-run', () => {
@@ -64,13 +70,8 @@ describe('the store stops answering mid-run', () => {
     expect(await plugin.flush()).toBe(true);
     // The steps in flight at the freeze: their bodies returned, their ends could not be written.
     await expectRetriedThroughFault(store, workflowId, n, calls);
-    // Temporal's failures say why: the write timed out, not that the store refused. (Retried
-    // attempts' failures are in history as the `lastFailure` of the attempt that followed.)
-    const { events } = await handle.fetchHistory();
-    const failures = (events ?? []).flatMap((e) => {
-      const failure = e.activityTaskStartedEventAttributes?.lastFailure;
-      return failure ? [failure.message ?? ''] : [];
-    });
+    // Temporal's failures say why: the write timed out, not that the store refused.
+    const failures = (await historyFailures(handle)).map((f) => f.message ?? '');
     expect(failures.some((m) => m.includes(`writeTimeoutMs (${writeTimeoutMs} ms)`))).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORE_UNAVAILABLE } from '../../src/capture/recorder';
 import { LineagePlugin } from '../../src/plugin';
 import { openStore, type LineageStore } from '../../src/store/open-store';
 import { json, lineage } from '../cli/run-cli';
@@ -19,6 +20,8 @@ import { reliabilityActivities } from './support/activities';
 import type { steadySteps } from './support/workflows';
 import {
   expectRetriedThroughFault,
+  failureMessages,
+  historyFailures,
   runExecutions,
   tableCounts,
   waitFor,
@@ -87,14 +90,27 @@ describe('the store goes away mid-run and comes back', () => {
       cluster.stopServer();
       await sleep(2_500);
       cluster.startServer();
-      return handle.result();
+      return { result: await handle.result(), failures: await historyFailures(handle) };
     });
-    expect(result).toEqual(expected(n));
+    expect(result.result).toEqual(expected(n));
     expect(await plugin.flush()).toBe(true);
 
     // The step in flight when the server stopped: its body returned, its end could not be written.
     await expectRetriedThroughFault(store, workflowId, n, calls);
     expect(await runRow(store, workflowId)).toMatchObject({ status: 'COMPLETED', result: expected(n) });
+
+    // What Temporal keeps of each failure names the store and the driver's words, never the failed
+    // statement: the driver's own error quotes it with its parameters, which are captured values
+    // (here the run's workflow id), and it would put them in history for good.
+    expect(result.failures.length).toBeGreaterThan(0);
+    for (const failure of result.failures) {
+      expect(failure.applicationFailureInfo?.type).toBe(STORE_UNAVAILABLE);
+      const messages = failureMessages(failure);
+      expect(messages[0]).toMatch(/^Lineage store \w+ failed for postgres:\/\//);
+      const stored = JSON.stringify(failure);
+      expect(stored).not.toContain(workflowId);
+      expect(stored).not.toMatch(/insert into|update "?executions|params:/i);
+    }
   });
 
   it("'outbox': the pipeline runs on; the worker writes its outbox, in order, once the store is back", async () => {

@@ -1,3 +1,4 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
 import { expect, inject } from 'vitest';
@@ -128,4 +129,31 @@ export async function expectRetriedThroughFault(
   const failed = rows.filter((r) => r.state === 'FAILED');
   expect(failed.length).toBeGreaterThan(0);
   expect(failed.some((r) => r.error?.message?.includes('outputs could not be recorded'))).toBe(true);
+}
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+/** A failure as history stores it (Temporal's `Failure` message). */
+export type HistoryFailure = NonNullable<
+  NonNullable<HistoryEvent['activityTaskFailedEventAttributes']>['failure']
+>;
+
+/**
+ * The activity failures a run's history holds, each with its whole `cause` chain as stored: the
+ * failure of each retried attempt (history keeps it as the `lastFailure` of the attempt that
+ * followed) and of each activity that failed for good.
+ */
+export async function historyFailures(handle: WorkflowHandle): Promise<HistoryFailure[]> {
+  const { events } = await handle.fetchHistory();
+  return (events ?? []).flatMap((e) => {
+    const failure =
+      e.activityTaskStartedEventAttributes?.lastFailure ?? e.activityTaskFailedEventAttributes?.failure;
+    return failure ? [failure] : [];
+  });
+}
+
+/** A failure's messages, outermost first. */
+export function failureMessages(failure: HistoryFailure): string[] {
+  const messages: string[] = [];
+  for (let f: typeof failure | null | undefined = failure; f; f = f.cause) messages.push(f.message ?? '');
+  return messages;
 }
