@@ -2,9 +2,10 @@
  * Capture overhead: what the lineage plugin costs a Worker. The same batch of activities runs on
  * a Worker without the plugin (baseline) and on one with `LineagePlugin({ databaseUrl, commit })`
  * for each way to commit (`before-result`, the default, and `batched`), rotating which goes first
- * over several rounds so that drift (JIT, server state, other processes' load) cancels out, at
- * each concurrency, against a local Temporal dev server and a real Postgres server. Every activity
- * carries ~2 KB of parameters and a typed Dataset.
+ * over several rounds so that drift (JIT, other processes' load) cancels out, at each concurrency,
+ * against a local Temporal dev server and a real Postgres server. Every activity carries ~2 KB of
+ * parameters and a typed Dataset. The baseline runs twice per round: the second run against the
+ * first (an A/A comparison, which should give × 1.00) shows how much of a ratio is the bench's noise.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -29,16 +30,18 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 /**
  * Chains of sequential activities, so that `chains` activities stay in flight. Concurrency 50 and
  * 200 saturate this machine's CPU: they carry the throughput targets, and their in-worker times are
- * mostly queueing for a busy CPU. Concurrency 4 leaves CPU idle, so its in-worker time is the
- * plugin's own latency: it carries the latency targets. Every scenario runs ≥ 2,000 activities per mode.
+ * mostly queueing for a busy CPU; each of their batches is 2,000 activities, so that the start and
+ * the tail of a batch (fewer activities in flight) weigh little. Concurrency 4 leaves CPU idle, so
+ * its in-worker time is the plugin's own latency: it carries the latency targets. Every scenario
+ * runs ≥ 2,000 activities per mode.
  */
 const SCENARIOS = [
   { chains: 4, steps: 84, gate: 'latency' },
-  { chains: 50, steps: 10, gate: 'throughput' },
+  { chains: 50, steps: 40, gate: 'throughput' },
   { chains: 200, steps: 10, gate: 'throughput' },
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
-const ROUNDS = 6; // measured rounds per mode, each after a warm-up; each mode takes each place in the rotation twice
+const ROUNDS = 8; // measured rounds per mode, each after a warm-up; each mode takes each place in the rotation twice
 const TARGETS = { ratio: 0.95, addedP50: 1, addedP99: 5 };
 
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -48,7 +51,9 @@ const PLUGIN_MODES = ['before-result', 'batched'] as const satisfies ReadonlyArr
   NonNullable<LineagePluginOptions['commit']>
 >;
 type PluginMode = (typeof PLUGIN_MODES)[number];
-export type Mode = 'baseline' | PluginMode;
+/** `baseline-again`: the baseline a second time, measured like a plugin mode (the A/A control). */
+type Compared = 'baseline-again' | PluginMode;
+export type Mode = 'baseline' | Compared;
 
 export interface Batch {
   activities: number;
@@ -150,17 +155,18 @@ interface Setup {
   readonly tag: string;
 }
 
-const MODES = ['baseline', ...PLUGIN_MODES] as const;
+const MODES = ['baseline', 'baseline-again', ...PLUGIN_MODES] as const;
+const COMPARED = MODES.slice(1) as readonly Compared[];
 
-/** Steps of each round's warm-up batch per mode: about 200 activities, not measured. */
+/** Steps of each batch's warm-up per mode: about 200 activities, not measured. */
 const warmSteps = (chains: number) => Math.max(3, Math.ceil(200 / chains));
 
 /**
- * One round: a fresh dev server, a Worker per mode, a short warm-up on each (JIT, pollers, the
- * plugin's pool and prepared statements), then one measured batch per mode in this round's order.
- * A fresh server per round because the dev server slows as it fills: within one server, a
- * concurrency-200 baseline fell from 190 to 127 activities/s over six rounds, which drowned the
- * plugin's share in whichever mode happened to run last.
+ * One round: each mode in this round's order, each on a fresh dev server with a Worker of its
+ * own: a short warm-up (JIT, pollers, the plugin's pool and prepared statements), then one
+ * measured batch. A fresh server per batch because the dev server slows as it fills: sharing
+ * one server in a round, the mode that ran last met a fuller server, and the server's own CPU
+ * per activity differed by up to 0.5 ms between modes, as much as the plugin costs.
  */
 async function runRound(
   setup: Setup,
@@ -168,54 +174,59 @@ async function runRound(
   round: number,
   batches: Map<Mode, Batch[]>,
 ): Promise<Mode[]> {
+  const sequence = roundOrder(MODES, round);
+  for (const mode of sequence) {
+    const batch = await withDevServer(setup.postgresPort, (server) =>
+      runMode(setup, scenario, `r${round}`, mode, server),
+    );
+    batches.get(mode)!.push(batch);
+  }
+  return sequence;
+}
+
+/** A Worker of `mode` on `server`: a warm-up batch, then the measured one. */
+async function runMode(
+  setup: Setup,
+  scenario: Scenario,
+  label: string,
+  mode: Mode,
+  server: DevServerHandle,
+): Promise<Batch> {
   const { chains, gate } = scenario;
-  return withDevServer(setup.postgresPort, async (server) => {
-    const ctx: Context = { client: server.client, pids: server.pids, tag: setup.tag };
-    const runners: ModeRunner[] = [];
-    const running: Array<Promise<void>> = [];
-    try {
-      for (const mode of MODES) {
-        const plugins =
-          mode === 'baseline' ? [] : [new LineagePlugin({ databaseUrl: setup.databaseUrl, commit: mode })];
-        // Only where latency is gated: the probe's own writes would slow the baseline, and so
-        // flatter the plugin, where throughput is.
-        const probing = mode === 'baseline' && gate === 'latency';
-        const timings = new Timings(probing ? setup.probe : undefined);
-        const taskQueue = `bench-${setup.tag}-c${chains}-${mode}-r${round}`;
-        const worker = await Worker.create({
-          connection: server.connection,
-          namespace: server.namespace,
-          taskQueue,
-          workflowBundle: (mode === 'baseline' ? setup.bundles.baseline : setup.bundles.lineage) as {
-            code: string;
-          },
-          activities: createBenchActivities(timings),
-          interceptors: { activity: [timings.interceptor()] },
-          plugins,
-          maxConcurrentActivityTaskExecutions: chains,
-          maxConcurrentWorkflowTaskExecutions: Math.max(40, chains),
-        });
-        runners.push({ mode, worker, timings, taskQueue });
-        running.push(worker.run());
-      }
-      const warmUp = { ...scenario, steps: warmSteps(chains) };
-      for (const runner of runners) await runBatch(ctx, runner, warmUp, `warmup${round}`);
-      const sequence = roundOrder(runners, round);
-      for (const runner of sequence)
-        batches.get(runner.mode)!.push(await runBatch(ctx, runner, scenario, `r${round}`));
-      return sequence.map((r) => r.mode);
-    } finally {
-      for (const runner of runners) if (runner.worker.getState() === 'RUNNING') runner.worker.shutdown();
-      await Promise.allSettled(running);
-    }
+  const baseline = mode === 'baseline' || mode === 'baseline-again';
+  const plugins = baseline ? [] : [new LineagePlugin({ databaseUrl: setup.databaseUrl, commit: mode })];
+  // Only where latency is gated: the probe's own writes would slow the baseline, and so
+  // flatter the plugin, where throughput is.
+  const timings = new Timings(baseline && gate === 'latency' ? setup.probe : undefined);
+  const taskQueue = `bench-${setup.tag}-c${chains}-${mode}-${label}`;
+  const worker = await Worker.create({
+    connection: server.connection,
+    namespace: server.namespace,
+    taskQueue,
+    workflowBundle: (baseline ? setup.bundles.baseline : setup.bundles.lineage) as { code: string },
+    activities: createBenchActivities(timings),
+    interceptors: { activity: [timings.interceptor()] },
+    plugins,
+    maxConcurrentActivityTaskExecutions: chains,
+    maxConcurrentWorkflowTaskExecutions: Math.max(40, chains),
   });
+  const running = worker.run();
+  try {
+    const ctx: Context = { client: server.client, pids: server.pids, tag: setup.tag };
+    const runner: ModeRunner = { mode, worker, timings, taskQueue };
+    await runBatch(ctx, runner, { ...scenario, steps: warmSteps(chains) }, `warmup-${label}`);
+    return await runBatch(ctx, runner, scenario, label);
+  } finally {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  }
 }
 
 async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResult[]> {
   const { chains, steps, gate } = scenario;
   console.log(
     `\n── capture overhead at concurrency ${chains}: ${chains} chains x ${steps} sequential activities, ` +
-      `${ROUNDS} rounds, each on a fresh Temporal dev server; worker, client and bench in this process`,
+      `${ROUNDS} rounds of ${MODES.join(', ')}, each batch on a fresh Temporal dev server; worker, client and bench in this process`,
   );
   const batches = new Map<Mode, Batch[]>(MODES.map((mode) => [mode, []]));
   const order: string[] = [];
@@ -225,13 +236,13 @@ async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResu
   const baseline = batches.get('baseline')!;
   const rate = (b: Batch) => b.activities / (b.ms / 1000);
   const ratios = new Map(
-    PLUGIN_MODES.map((mode) => [mode, batches.get(mode)!.map((b, i) => rate(b) / rate(baseline[i]!))]),
+    COMPARED.map((mode) => [mode, batches.get(mode)!.map((b, i) => rate(b) / rate(baseline[i]!))]),
   );
-  const probes = baseline.flatMap((b) => b.probeMs);
+  const probes = [...baseline, ...batches.get('baseline-again')!].flatMap((b) => b.probeMs);
   const floor = { p50: percentile(probes, 50), p99: percentile(probes, 99) };
   printScenario({
     modes: MODES.map((mode) => ({ label: mode, batches: batches.get(mode)! })),
-    ratios: PLUGIN_MODES.map((mode) => ratios.get(mode)!),
+    ratios: COMPARED.map((mode) => ratios.get(mode)!),
     order,
   });
 
@@ -239,20 +250,45 @@ async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResu
   const activities = ROUNDS * chains * steps;
   const at = `at concurrency ${chains}, ${activities} activities per mode`;
   const results: TargetResult[] = [];
+  // Gated on the median of per-round ratios: each pairs batches run back to back, so a burst of
+  // load from other processes skews one round instead of the whole figure.
+  const ratioOf = (mode: Compared) => {
+    const perRound = ratios.get(mode)!;
+    const { median } = stats(perRound);
+    const range = `${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)}`;
+    return { median, measured: `x ${median.toFixed(3)} (rounds ${range})` };
+  };
+  const added = (mode: Compared, p: number) =>
+    percentile(
+      batches.get(mode)!.flatMap((b) => b.overheadMs),
+      p,
+    ) -
+    percentile(
+      baseline.flatMap((b) => b.overheadMs),
+      p,
+    );
+  const control = ratioOf('baseline-again');
+  results.push(
+    {
+      part: 'capture',
+      name: `control: the baseline against itself, throughput, ${at}: the bench's own noise`,
+      driver: 'postgres',
+      measured: control.measured,
+      target: 'x 1.000',
+      pass: null,
+    },
+    {
+      part: 'capture',
+      name: `control: the baseline against itself, "added latency" p50 / p99, ${at}`,
+      driver: 'postgres',
+      measured: `${ms(added('baseline-again', 50))} / ${ms(added('baseline-again', 99))}`,
+      target: '0 ms',
+      pass: null,
+    },
+  );
   for (const mode of PLUGIN_MODES) {
     const { ratio: bar, latency: latencyGated } = GATES[mode];
-    // Gated on the median of per-round ratios: each pairs batches run back to back on one server,
-    // so a burst of load from other processes skews one round instead of the whole figure.
-    const ratio = stats(ratios.get(mode)!).median;
-    const added = (p: number) =>
-      percentile(
-        batches.get(mode)!.flatMap((b) => b.overheadMs),
-        p,
-      ) -
-      percentile(
-        baseline.flatMap((b) => b.overheadMs),
-        p,
-      );
+    const ratio = ratioOf(mode);
     const recorded = await recordedCounts(setup.databaseUrl, prefix, mode);
     const expected = ROUNDS * chains * (steps + warmSteps(chains));
     // Per attempt: args[0] (params), args[1] (Dataset) in, result (Dataset) out.
@@ -263,7 +299,7 @@ async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResu
       recorded['runs'] === ROUNDS * chains * 2 &&
       recorded['baseline'] === 0;
     const latencyRow = (p: 50 | 99, target: number): TargetResult => {
-      const value = added(p);
+      const value = added(mode, p);
       return {
         part: 'capture',
         name: `commit ${mode}: added latency per activity p${p}, ${at}`,
@@ -278,9 +314,9 @@ async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResu
         part: 'capture',
         name: `commit ${mode}: throughput with / without plugin, ${at} (median of ${ROUNDS} rounds)`,
         driver: 'postgres',
-        measured: `x ${ratio.toFixed(3)}`,
+        measured: ratio.measured,
         target: `≥ ${bar}`,
-        pass: gate === 'throughput' ? ratio >= bar : null,
+        pass: gate === 'throughput' ? ratio.median >= bar : null,
       },
       latencyRow(50, TARGETS.addedP50),
       latencyRow(99, TARGETS.addedP99),
@@ -307,15 +343,17 @@ async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResu
   return results;
 }
 
+interface DevServerHandle {
+  readonly connection: NativeConnection;
+  readonly namespace: string;
+  readonly client: Client;
+  readonly pids: Pids;
+}
+
 /** A fresh dev server for `body`, torn down after it. */
 async function withDevServer<T>(
   postgresPort: string,
-  body: (server: {
-    connection: NativeConnection;
-    namespace: string;
-    client: Client;
-    pids: Pids;
-  }) => Promise<T>,
+  body: (server: DevServerHandle) => Promise<T>,
 ): Promise<T> {
   const server = await startQuietDevServer();
   const connection = await NativeConnection.connect({ address: server.address });
