@@ -8,24 +8,19 @@
  * first (an A/A comparison, which should give × 1.00) shows how much of a ratio is the bench's noise.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { LineagePlugin, openStore, type LineagePluginOptions } from '../src';
-import { startQuietDevServer } from '../scripts/quiet-dev-server';
-import { benchParams, createBenchActivities, Timings } from './activities';
+import { runBatchInChild, type Batch, type Mode } from './capture-batch';
 import { captureStorage } from './capture-storage';
 import { printScenario } from './capture-tables';
-import { cpuNow, cpuSince, type CpuSample, type Pids } from './cpu-sample';
 import { createBenchDatabase, type BenchPostgres } from './postgres';
-import { findPostmaster, findTemporalServer } from './process-cpu';
 import { runStoreWriteBench } from './store-writes';
 import { ms, percentile, stats, type TargetResult } from './report';
-import type { benchChain } from './workflows';
-
-Runtime.install({ logger: new DefaultLogger('WARN') });
 
 /**
  * Chains of sequential activities, so that `chains` activities stay in flight. Concurrency 50 and
@@ -50,70 +45,9 @@ const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() 
 const PLUGIN_MODES = ['before-result', 'batched'] as const satisfies ReadonlyArray<
   NonNullable<LineagePluginOptions['commit']>
 >;
-type PluginMode = (typeof PLUGIN_MODES)[number];
+type PluginMode = (typeof PLUGIN_MODES)[number] & Mode;
 /** `baseline-again`: the baseline a second time, measured like a plugin mode (the A/A control). */
-type Compared = 'baseline-again' | PluginMode;
-export type Mode = 'baseline' | Compared;
-
-export interface Batch {
-  activities: number;
-  ms: number;
-  /** Per activity, as the workflow saw it (schedule to result). */
-  e2eMs: number[];
-  /** Per activity: time in the Worker's activity interceptor chain minus the body. */
-  overheadMs: number[];
-  /** Baseline only: one committed Postgres write issued as each activity starts (see Timings). */
-  probeMs: number[];
-  cpu: CpuSample;
-}
-
-interface ModeRunner {
-  readonly mode: Mode;
-  readonly worker: Worker;
-  readonly timings: Timings;
-  readonly taskQueue: string;
-}
-
-interface Context {
-  readonly client: Client;
-  readonly pids: Pids;
-  readonly tag: string;
-}
-
-async function runBatch(
-  ctx: Context,
-  runner: ModeRunner,
-  scenario: { chains: number; steps: number },
-  label: string,
-): Promise<Batch> {
-  const { chains, steps } = scenario;
-  const params = benchParams();
-  runner.timings.overheadMs = [];
-  runner.timings.probeMs = [];
-  const cpu = cpuNow(ctx.pids);
-  const started = performance.now();
-  const handles = await Promise.all(
-    Array.from({ length: chains }, (_, chain) =>
-      ctx.client.workflow.start<typeof benchChain>('benchChain', {
-        taskQueue: runner.taskQueue,
-        workflowId: `bench-${ctx.tag}-c${chains}-${runner.mode}-${label}-${chain}`,
-        args: [{ chain, steps, params }],
-      }),
-    ),
-  );
-  const latencies = await Promise.all(handles.map((handle) => handle.result()));
-  const batch = {
-    activities: chains * steps,
-    ms: performance.now() - started,
-    cpu: cpuSince(cpu, ctx.pids),
-    e2eMs: latencies.flat(),
-    overheadMs: runner.timings.overheadMs,
-    probeMs: runner.timings.probeMs,
-  };
-  if (batch.overheadMs.length !== batch.activities)
-    throw new Error(`${label}: ${batch.overheadMs.length} activities timed, expected ${batch.activities}`);
-  return batch;
-}
+type Compared = Exclude<Mode, 'baseline'>;
 
 /** Bars per mode: issue 7's apply to batched; before-result keeps the bar it was accepted at (issue 2). */
 const GATES: Record<PluginMode, { ratio: number; latency: boolean }> = {
@@ -140,17 +74,23 @@ async function recordedCounts(url: string, prefix: string, mode: PluginMode) {
   }
 }
 
-/** Each round runs every mode once; the order rotates so that each mode takes each place equally often. */
-function roundOrder<T>(runners: readonly T[], round: number): T[] {
-  const shift = round % runners.length;
-  return [...runners.slice(shift), ...runners.slice(0, shift)];
+/**
+ * Each round runs every mode once, in an order that rotates; every other round reverses it. A
+ * rotation alone balances where each mode runs but not which runs first: a mode next to another
+ * in the cycle would precede it in most rounds, and any drift over a run would favour one of the
+ * two. With the reversed rotations, each mode precedes each other mode in exactly half the rounds.
+ */
+function roundOrder<T>(modes: readonly T[], round: number): T[] {
+  const shift = Math.floor((round - 1) / 2) % modes.length;
+  const rotated = [...modes.slice(shift), ...modes.slice(0, shift)];
+  return round % 2 === 0 ? rotated.reverse() : rotated;
 }
 
 /** What every round of every scenario shares. */
 interface Setup {
   readonly databaseUrl: string;
-  readonly bundles: { readonly baseline: unknown; readonly lineage: unknown };
-  readonly probe: () => Promise<unknown>;
+  /** Files holding each workflow bundle's code, for the batch processes. */
+  readonly bundleFiles: { readonly baseline: string; readonly lineage: string };
   readonly postgresPort: string;
   readonly tag: string;
 }
@@ -162,11 +102,10 @@ const COMPARED = MODES.slice(1) as readonly Compared[];
 const warmSteps = (chains: number) => Math.max(3, Math.ceil(200 / chains));
 
 /**
- * One round: each mode in this round's order, each on a fresh dev server with a Worker of its
- * own: a short warm-up (JIT, pollers, the plugin's pool and prepared statements), then one
- * measured batch. A fresh server per batch because the dev server slows as it fills: sharing
- * one server in a round, the mode that ran last met a fuller server, and the server's own CPU
- * per activity differed by up to 0.5 ms between modes, as much as the plugin costs.
+ * One round: each mode in this round's order, each batch in a process of its own (see
+ * capture-batch.ts) with a fresh dev server: the dev server slows as it fills, and sharing one
+ * server in a round, the server's own CPU per activity differed by up to 0.5 ms between modes,
+ * as much as the plugin costs.
  */
 async function runRound(
   setup: Setup,
@@ -174,59 +113,34 @@ async function runRound(
   round: number,
   batches: Map<Mode, Batch[]>,
 ): Promise<Mode[]> {
+  const { chains, steps, gate } = scenario;
   const sequence = roundOrder(MODES, round);
   for (const mode of sequence) {
-    const batch = await withDevServer(setup.postgresPort, (server) =>
-      runMode(setup, scenario, `r${round}`, mode, server),
-    );
+    const baseline = mode === 'baseline' || mode === 'baseline-again';
+    const batch = await runBatchInChild({
+      mode,
+      chains,
+      steps,
+      warmSteps: warmSteps(chains),
+      label: `r${round}`,
+      tag: setup.tag,
+      databaseUrl: setup.databaseUrl,
+      postgresPort: setup.postgresPort,
+      bundleFile: baseline ? setup.bundleFiles.baseline : setup.bundleFiles.lineage,
+      // Only where latency is gated: the probe's own writes would slow the baseline, and so
+      // flatter the plugin, where throughput is.
+      probe: baseline && gate === 'latency',
+    });
     batches.get(mode)!.push(batch);
   }
   return sequence;
-}
-
-/** A Worker of `mode` on `server`: a warm-up batch, then the measured one. */
-async function runMode(
-  setup: Setup,
-  scenario: Scenario,
-  label: string,
-  mode: Mode,
-  server: DevServerHandle,
-): Promise<Batch> {
-  const { chains, gate } = scenario;
-  const baseline = mode === 'baseline' || mode === 'baseline-again';
-  const plugins = baseline ? [] : [new LineagePlugin({ databaseUrl: setup.databaseUrl, commit: mode })];
-  // Only where latency is gated: the probe's own writes would slow the baseline, and so
-  // flatter the plugin, where throughput is.
-  const timings = new Timings(baseline && gate === 'latency' ? setup.probe : undefined);
-  const taskQueue = `bench-${setup.tag}-c${chains}-${mode}-${label}`;
-  const worker = await Worker.create({
-    connection: server.connection,
-    namespace: server.namespace,
-    taskQueue,
-    workflowBundle: (baseline ? setup.bundles.baseline : setup.bundles.lineage) as { code: string },
-    activities: createBenchActivities(timings),
-    interceptors: { activity: [timings.interceptor()] },
-    plugins,
-    maxConcurrentActivityTaskExecutions: chains,
-    maxConcurrentWorkflowTaskExecutions: Math.max(40, chains),
-  });
-  const running = worker.run();
-  try {
-    const ctx: Context = { client: server.client, pids: server.pids, tag: setup.tag };
-    const runner: ModeRunner = { mode, worker, timings, taskQueue };
-    await runBatch(ctx, runner, { ...scenario, steps: warmSteps(chains) }, `warmup-${label}`);
-    return await runBatch(ctx, runner, scenario, label);
-  } finally {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  }
 }
 
 async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResult[]> {
   const { chains, steps, gate } = scenario;
   console.log(
     `\n── capture overhead at concurrency ${chains}: ${chains} chains x ${steps} sequential activities, ` +
-      `${ROUNDS} rounds of ${MODES.join(', ')}, each batch on a fresh Temporal dev server; worker, client and bench in this process`,
+      `${ROUNDS} rounds of ${MODES.join(', ')}, each batch in a process of its own (worker and client) with a fresh Temporal dev server`,
   );
   const batches = new Map<Mode, Batch[]>(MODES.map((mode) => [mode, []]));
   const order: string[] = [];
@@ -343,56 +257,29 @@ async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResu
   return results;
 }
 
-interface DevServerHandle {
-  readonly connection: NativeConnection;
-  readonly namespace: string;
-  readonly client: Client;
-  readonly pids: Pids;
-}
-
-/** A fresh dev server for `body`, torn down after it. */
-async function withDevServer<T>(
-  postgresPort: string,
-  body: (server: DevServerHandle) => Promise<T>,
-): Promise<T> {
-  const server = await startQuietDevServer();
-  const connection = await NativeConnection.connect({ address: server.address });
-  try {
-    return await body({
-      connection,
-      namespace: server.namespace,
-      client: new Client({ connection: server.connection, namespace: server.namespace }),
-      pids: {
-        temporal: findTemporalServer(server.address.split(':').pop()!),
-        postgres: findPostmaster(postgresPort),
-      },
-    });
-  } finally {
-    await connection.close();
-    await server.teardown();
-  }
-}
-
 /** Runs the capture overhead bench at every concurrency; returns its target rows. */
 export async function runCaptureBench(pg: BenchPostgres): Promise<TargetResult[]> {
   const database = await createBenchDatabase(pg.url, 'bench_capture');
-  // The floor probe's own pool and table: a one-row committed insert, prepared, like the plugin's writes.
-  const probeClient = postgres(database.url, { max: 10, onnotice: () => {} });
-  await probeClient`create table if not exists bench_probe (id bigint generated always as identity, at timestamptz not null)`;
-  const probe = () => probeClient`insert into bench_probe (at) values (now())`.execute();
+  const bundleDir = mkdtempSync(join(tmpdir(), 'lineage-bench-bundles-'));
   try {
+    // The floor probe's table (see Timings): a one-row committed insert, like the plugin's writes.
+    const admin = postgres(database.url, { max: 1, onnotice: () => {} });
+    await admin`create table if not exists bench_probe (id bigint generated always as identity, at timestamptz not null)`;
+    await admin.end({ timeout: 5 });
     const workflowsPath = join(__dirname, 'workflows.ts');
     // One bundle per mode: the plugin's workflow interceptors are the same whatever instance adds them.
-    const bundleFor = (plugins: LineagePlugin[]) =>
-      bundleWorkflowCode({ workflowsPath, plugins, logger: quiet });
-    const bundles = {
-      baseline: await bundleFor([]),
-      lineage: await bundleFor([new LineagePlugin({ databaseUrl: database.url })]),
+    const bundleFile = async (name: string, plugins: LineagePlugin[]) => {
+      const { code } = await bundleWorkflowCode({ workflowsPath, plugins, logger: quiet });
+      const file = join(bundleDir, `${name}.js`);
+      writeFileSync(file, code);
+      return file;
     };
     const setup: Setup = {
       databaseUrl: database.url,
-      bundles,
-      probe,
+      bundleFiles: {
+        baseline: await bundleFile('baseline', []),
+        lineage: await bundleFile('lineage', [new LineagePlugin({ databaseUrl: database.url })]),
+      },
       postgresPort: new URL(pg.url).port || '5432',
       tag: randomUUID().slice(0, 8),
     };
@@ -402,7 +289,7 @@ export async function runCaptureBench(pg: BenchPostgres): Promise<TargetResult[]
     results.push(...(await runStoreWriteBench(pg.url)));
     return results;
   } finally {
-    await probeClient.end({ timeout: 5 });
+    rmSync(bundleDir, { recursive: true, force: true });
     await database.drop();
   }
 }

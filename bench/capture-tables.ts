@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { formatTable } from '../scripts/format-table';
-import type { Batch } from './capture-overhead';
+import type { Batch } from './capture-batch';
 import { cpuPerActivity } from './cpu-sample';
 import { ms, percentile } from './report';
 
