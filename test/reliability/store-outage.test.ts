@@ -20,7 +20,6 @@ import { reliabilityActivities } from './support/activities';
 import type { steadySteps } from './support/workflows';
 import {
   expectRetriedThroughFault,
-  failureMessages,
   historyFailures,
   runExecutions,
   tableCounts,
@@ -105,8 +104,7 @@ describe('the store goes away mid-run and comes back', () => {
     expect(result.failures.length).toBeGreaterThan(0);
     for (const failure of result.failures) {
       expect(failure.applicationFailureInfo?.type).toBe(STORE_UNAVAILABLE);
-      const messages = failureMessages(failure);
-      expect(messages[0]).toMatch(/^Lineage store \w+ failed for postgres:\/\//);
+      expect(failure.message).toMatch(/^Lineage store \w+ failed for postgres:\/\//);
       const stored = JSON.stringify(failure);
       expect(stored).not.toContain(workflowId);
       expect(stored).not.toMatch(/insert into|update "?executions|params:/i);

@@ -150,10 +150,3 @@ export async function historyFailures(handle: WorkflowHandle): Promise<HistoryFa
     return failure ? [failure] : [];
   });
 }
-
-/** A failure's messages, outermost first. */
-export function failureMessages(failure: HistoryFailure): string[] {
-  const messages: string[] = [];
-  for (let f: typeof failure | null | undefined = failure; f; f = f.cause) messages.push(f.message ?? '');
-  return messages;
-}
