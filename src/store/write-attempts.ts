@@ -229,14 +229,27 @@ export class AttemptWriter {
         })),
         this.known,
       )},
-      attempt as (select * from jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb) as a(${START_COLUMNS})),
+      -- later_started: when a later attempt of the same activity started, if one is recorded. A
+      -- record that arrives after it (from a queue, or a worker that lost contact) is of an attempt
+      -- Temporal had given up on: it goes in ABANDONED, as ABANDON_EARLIER_ATTEMPTS would have made it.
+      attempt as (
+        select a.*, later.started_at as later_started
+        from jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb) as a(${START_COLUMNS})
+        left join lateral (
+          select min(y.started_at) as started_at from executions y
+          where y.workflow_id = a.workflow_id and y.run_id = a.run_id and y.activity_id = a.activity_id
+            and y.attempt > a.attempt
+        ) later on true
+      ),
       execution as (
         insert into executions (workflow_id, run_id, activity_id, attempt, activity_type, task_queue, is_local,
           worker_identity, build_id, state, started_at, input_digest, rerun_of, cache_key, cache_version,
           ended_at, output_digest, error)
         select workflow_id, run_id, activity_id, attempt, activity_type, task_queue, is_local, worker_identity,
-          build_id, state, started_at, input_digest, rerun_of, cache_key, cache_version,
-          ended_at, output_digest, error
+          build_id, case when later_started is null then state else 'ABANDONED' end, started_at, input_digest,
+          rerun_of, cache_key, cache_version,
+          case when later_started is null then ended_at else later_started end, output_digest,
+          case when later_started is null then error else ${ABANDONED_ERROR}::jsonb end
         from attempt order by workflow_id, run_id, activity_id, attempt
         -- A redelivered start keeps its row and id (the no-op update makes RETURNING give it); a
         -- redelivered whole record (start and end together) also sets how the attempt ended.

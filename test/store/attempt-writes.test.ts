@@ -97,19 +97,33 @@ describe.each(DRIVERS)('attempt writes on %s', (driver) => {
     await attempts.start(await attempt('late-end', 'b1'));
     await attempts.start({ ...(await attempt('late-end', 'b1')), attempt: 2 });
     await attempts.start(await attempt('late-end', 'b1'), await completed('s3://b/late-b.parquet'));
+    // And when attempt 1 reaches the store only after attempt 2 (its start waited in a queue):
+    // as a whole record, or as a start and then an end.
+    await attempts.start({ ...(await attempt('late-end', 'c1')), attempt: 2 });
+    await attempts.start(await attempt('late-end', 'c1'), await completed('s3://b/late-c.parquet'));
+    await attempts.start({ ...(await attempt('late-end', 'd1')), attempt: 2 });
+    const lateStart = await attempts.start(await attempt('late-end', 'd1'));
+    await attempts.end(lateStart, await completed('s3://b/late-d.parquet'));
     const rows = await ctx.store().rows<{
       activity_id: string;
       attempt: number;
       state: string;
       out: string | null;
+      error: string | null;
     }>(sql`
-      select activity_id, attempt, state, output_digest as out from executions
+      select activity_id, attempt, state, output_digest as out, error->>'type' as error from executions
       where workflow_id = 'late-end' order by activity_id, attempt`);
+    const abandoned = { state: 'ABANDONED', out: 'sha256:out', error: 'LineageAbandoned' };
+    const running = { state: 'RUNNING', out: null, error: null };
     expect(rows).toEqual([
-      { activity_id: 'a1', attempt: 1, state: 'ABANDONED', out: 'sha256:out' },
-      { activity_id: 'a1', attempt: 2, state: 'RUNNING', out: null },
-      { activity_id: 'b1', attempt: 1, state: 'ABANDONED', out: 'sha256:out' },
-      { activity_id: 'b1', attempt: 2, state: 'RUNNING', out: null },
+      { activity_id: 'a1', attempt: 1, ...abandoned },
+      { activity_id: 'a1', attempt: 2, ...running },
+      { activity_id: 'b1', attempt: 1, ...abandoned },
+      { activity_id: 'b1', attempt: 2, ...running },
+      { activity_id: 'c1', attempt: 1, ...abandoned },
+      { activity_id: 'c1', attempt: 2, ...running },
+      { activity_id: 'd1', attempt: 1, ...abandoned },
+      { activity_id: 'd1', attempt: 2, ...running },
     ]);
   });
 });
