@@ -8,6 +8,7 @@
  * against 0.30 ms in a fresh process, and a batch ran slower the later it came, so whichever mode
  * tended to follow another read as costlier (the baseline measured against itself gave × 0.94).
  */
+import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -54,8 +55,7 @@ export interface Batch {
 const CHILD_FLAG = '--capture-batch';
 
 /** Runs `spec` in a child process (this file, forked) and resolves with its batch. */
-export async function runBatchInChild(spec: BatchSpec): Promise<Batch> {
-  const { fork } = await import('node:child_process');
+export function runBatchInChild(spec: BatchSpec): Promise<Batch> {
   // fork() passes this process's execArgv on, so the child loads TypeScript as the bench does.
   const child = fork(__filename, [CHILD_FLAG], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise<Batch>((resolve, reject) => {

@@ -152,7 +152,7 @@ async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResu
   const ratios = new Map(
     COMPARED.map((mode) => [mode, batches.get(mode)!.map((b, i) => rate(b) / rate(baseline[i]!))]),
   );
-  const probes = [...baseline, ...batches.get('baseline-again')!].flatMap((b) => b.probeMs);
+  const probes = baseline.flatMap((b) => b.probeMs);
   const floor = { p50: percentile(probes, 50), p99: percentile(probes, 99) };
   printScenario({
     modes: MODES.map((mode) => ({ label: mode, batches: batches.get(mode)! })),
