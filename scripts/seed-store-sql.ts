@@ -4,7 +4,7 @@ import { sql, type SQL } from 'drizzle-orm';
  * The statements behind `scripts/seed-store.ts`: every row is generated inside the database with
  * INSERT … SELECT over generate_series, so a million executions cost a few statements rather than
  * a million round trips. Row ids are given explicitly (OVERRIDING SYSTEM VALUE) as arithmetic on a
- * per-batch base, so that events, associations and attributions can name their ends without
+ * per-batch base, so that events and associations can name their ends without
  * looking anything up; the identity sequences are moved past them afterwards.
  *
  * Shape of one family (`f`): a root run of pipeline `trainingPipeline-<f % 20>` with steps 0–9 and
@@ -185,8 +185,5 @@ export function batchRows(b: Batch): SQL[] {
   const run = sql`${int(b.contexts)}::bigint + 2 * i + case when step < 10 then 0 else 1 end`;
   const associations = sql`with ${families(b)}, ${slots(b)}
     insert into associations (context_id, execution_id) select ${run}, eid from slot`;
-  const attributions = sql`insert into attributions (context_id, artifact_id)
-    select distinct a.context_id, e.artifact_id from associations a join events e on e.execution_id = a.execution_id
-    where a.execution_id between ${int(b.executions)} and ${int(b.executions + SLOTS * (b.to - b.from))}`;
-  return [runs, parents, executions, artifacts, events, associations, attributions];
+  return [runs, parents, executions, artifacts, events, associations];
 }

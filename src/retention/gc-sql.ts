@@ -101,7 +101,7 @@ export function countDoomed(o: ResolvedGcOptions): SQL {
 /** Deleting executions takes their events and associations with them (ON DELETE CASCADE). */
 export const deleteExecutions = sql`with gone as (
   delete from executions x using gc_executions d where x.id = d.id returning 1) select count(*) as n from gone`;
-/** And the runs take their parent links, remaining associations and attributions. */
+/** And the runs take their parent links and remaining associations (attributions is a view over them). */
 export const deleteRuns = sql`with gone as (
   delete from contexts c using gc_runs r where c.id = r.id and c.type = 'run' returning 1) select count(*) as n from gone`;
 

@@ -64,20 +64,19 @@ function artifactRowsJson(drafts: readonly ArtifactDraft[]): string {
 export interface AttemptArtifacts {
   /** The attempt's index in the batch: what its edges are joined back to it by. */
   readonly i: number;
-  readonly runContextId: number;
   readonly inputs: readonly CapturedArtifact[];
   readonly outputs: readonly CapturedArtifact[];
 }
 
 /**
- * CTEs `new_artifacts(id, identity)`, `edge_ids(i, run_context_id, artifact_id, type, path)` and the
- * run attributions, for every attempt of a batch. DO UPDATE rather than DO NOTHING so that
+ * CTEs `new_artifacts(id, identity)` and `edge_ids(i, artifact_id, type, path)`, for every attempt
+ * of a batch. DO UPDATE rather than DO NOTHING so that
  * RETURNING also gives the id of a row that another worker committed a moment ago; rows are
  * inserted in key order so that concurrent writers lock in one order.
  */
 export function artifactCtes(attempts: readonly AttemptArtifacts[], known: KnownArtifacts): SQL {
   const fresh = new Map<string, ArtifactDraft>();
-  const edges = attempts.flatMap(({ i, runContextId, inputs, outputs }) =>
+  const edges = attempts.flatMap(({ i, inputs, outputs }) =>
     [
       ...inputs.map((edge) => ({ edge, type: 'INPUT' })),
       ...outputs.map((edge) => ({ edge, type: 'OUTPUT' })),
@@ -86,7 +85,6 @@ export function artifactCtes(attempts: readonly AttemptArtifacts[], known: Known
       if (id === undefined) fresh.set(artifact.identity, artifact);
       return {
         i,
-        run_context_id: runContextId,
         identity: artifact.identity,
         type,
         path,
@@ -109,15 +107,10 @@ export function artifactCtes(attempts: readonly AttemptArtifacts[], known: Known
       returning id, identity
     ),
     edge_ids as (
-      select e.i, e.run_context_id, coalesce(e.artifact_id, n.id) as artifact_id, e.type, e.path
+      select e.i, coalesce(e.artifact_id, n.id) as artifact_id, e.type, e.path
       from jsonb_to_recordset(${JSON.stringify(edges)}::jsonb)
-        as e(i int, run_context_id bigint, identity text, type text, path text, artifact_id bigint)
+        as e(i int, identity text, type text, path text, artifact_id bigint)
       left join new_artifacts n on n.identity = e.identity
-    ),
-    attributed as (
-      insert into attributions (context_id, artifact_id)
-      select distinct run_context_id, artifact_id from edge_ids order by 1, 2
-      on conflict do nothing
     )`;
 }
 

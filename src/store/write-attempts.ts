@@ -1,7 +1,7 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import type { CapturedArtifact } from '../artifacts/capture';
 import type { LineageStore } from './open-store';
-import { attributions, events, executions, type ExecutionState } from './schema';
+import { events, executions, type ExecutionState } from './schema';
 import type { ContextWriter, RunRef } from './write-contexts';
 import { artifactCtes, KnownArtifacts, NEW_ARTIFACT_IDS } from './write-artifacts';
 import { idsInBatchOrder, lingerOptions, WriteBatcher } from './write-batcher';
@@ -37,7 +37,6 @@ export interface AttemptEnd {
 /** A started attempt, as the end write needs it. */
 export interface AttemptHandle {
   readonly executionId: number;
-  readonly runContextId: number;
 }
 
 /** The error of an attempt marked ABANDONED because a later attempt of its activity started. */
@@ -167,7 +166,7 @@ export class AttemptWriter {
     let early: AttemptEnd | undefined;
     const written = this.runContext(start).then(async (runContextId) => {
       pending = { start, runContextId, end: early, sent: false };
-      return { executionId: await this.starts.push(pending), runContextId };
+      return { executionId: await this.starts.push(pending) };
     });
     return {
       written,
@@ -221,9 +220,8 @@ export class AttemptWriter {
     }>(
       () => sql`
       with ${artifactCtes(
-        items.map(({ start, runContextId, end }, i) => ({
+        items.map(({ start, end }, i) => ({
           i,
-          runContextId,
           inputs: start.inputs,
           outputs: end?.outputs ?? [],
         })),
@@ -294,9 +292,8 @@ export class AttemptWriter {
     const row = await this.write<{ new_artifacts: Array<[number, string]> }>(
       () => sql`
       with ${artifactCtes(
-        items.map(({ handle, end }, i) => ({
+        items.map(({ end }, i) => ({
           i,
-          runContextId: handle.runContextId,
           inputs: [],
           outputs: end.outputs,
         })),
@@ -340,11 +337,6 @@ export class AttemptWriter {
       await tx.execute(sql`
         insert into ${events} (execution_id, artifact_id, type, path)
         select ${handle.executionId}, artifact_id, type, path from ${events}
-        where execution_id = ${cached.sourceExecutionId} and type = 'OUTPUT'
-        on conflict do nothing`);
-      await tx.execute(sql`
-        insert into ${attributions} (context_id, artifact_id)
-        select distinct ${handle.runContextId}::bigint, artifact_id from ${events}
         where execution_id = ${cached.sourceExecutionId} and type = 'OUTPUT'
         on conflict do nothing`);
       await tx

@@ -47,14 +47,11 @@ export async function findAttemptHandle(
   store: LineageStore,
   key: AttemptKey,
 ): Promise<AttemptHandle | undefined> {
-  const [row] = await store.rows<{ id: string | number; context_id: string | number }>(sql`
-    select e.id, a.context_id from executions e
-    join associations a on a.execution_id = e.id
-    join contexts c on c.id = a.context_id and c.type = 'run'
-    where e.workflow_id = ${key.workflowId} and e.run_id = ${key.runId}
-      and e.activity_id = ${key.activityId} and e.attempt = ${key.attempt}
-    limit 1`);
-  return row ? { executionId: Number(row.id), runContextId: Number(row.context_id) } : undefined;
+  const [row] = await store.rows<{ id: string | number }>(sql`
+    select id from executions
+    where workflow_id = ${key.workflowId} and run_id = ${key.runId}
+      and activity_id = ${key.activityId} and attempt = ${key.attempt}`);
+  return row ? { executionId: Number(row.id) } : undefined;
 }
 
 /** Applies one record through the store's writers. */

@@ -6,7 +6,6 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LineageOptionsError } from '../../src/errors';
 import { LineagePlugin } from '../../src/plugin';
-import { getRun } from '../../src/query/get-run';
 import { getExecution, getRunExecutions } from '../../src/query/run-detail';
 import { rerunExecution } from '../../src/rerun/rerun-execution';
 import { startRunRerun } from '../../src/rerun/rerun-run';
@@ -57,7 +56,7 @@ describe.each(DRIVERS)('execution cache on %s', (driver) => {
     // Writing the CACHED end again (a redelivered attempt) adds nothing.
     const [again] = cached;
     await createWriters(ctx.store()).attempts.endCached(
-      { executionId: again!.id, runContextId: (await getRun(ctx.store(), second.name)).id },
+      { executionId: again!.id },
       { sourceExecutionId: again!.cachedFrom!, outputDigest: again!.outputDigest, endedAt: new Date() },
     );
     expect((await getExecution(ctx.store(), again!.id)).outputs).toEqual(again!.outputs);
