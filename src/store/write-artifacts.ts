@@ -70,9 +70,9 @@ export interface AttemptArtifacts {
 
 /**
  * CTEs `new_artifacts(id, identity)` and `edge_ids(i, artifact_id, type, path)`, for every attempt
- * of a batch. DO UPDATE rather than DO NOTHING so that
- * RETURNING also gives the id of a row that another worker committed a moment ago; rows are
- * inserted in key order so that concurrent writers lock in one order.
+ * of a batch. DO UPDATE rather than DO NOTHING so that RETURNING also gives the id of a row that
+ * another worker committed a moment ago; rows are inserted in key order so that concurrent writers
+ * lock in one order.
  */
 export function artifactCtes(attempts: readonly AttemptArtifacts[], known: KnownArtifacts): SQL {
   const fresh = new Map<string, ArtifactDraft>();
