@@ -29,7 +29,7 @@ export async function waitEnded(store: LineageStore, run: string): Promise<void>
   throw new Error(`run ${run} is still RUNNING in the store after 10 s`);
 }
 
-/** Row counts of the tables retention deletes from. */
+/** Row counts of the tables retention deletes from, and of the attributions view over them. */
 export interface TableCounts {
   runs: number;
   executions: number;
