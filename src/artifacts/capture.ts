@@ -1,6 +1,6 @@
 import { encodeValue, encodeWithDepth, MAX_DEPTH, plainJsonDepth, tag, type EncodedValue } from './encode';
 import { canonicalDigest, canonicalJson, sha256Hex, valueDigest } from './digest';
-import type { FileDigester } from './file-digest';
+import type { ContentDigest, FileDigester } from './file-digest';
 import { childPath } from './paths';
 import { maskUrlPasswords, NO_REDACTION, type Redaction } from './redact';
 import { safeText } from './safe-text';
@@ -128,10 +128,19 @@ function uriForms(
   return { raw, stored: null, identity: uri };
 }
 
-/** A draft and the canonical JSON its value digest was computed from. */
-interface Drafted {
-  readonly artifact: ArtifactDraft;
+/**
+ * An artifact drafted up to the content digest of the file behind its URI: everything capture
+ * computes without I/O. Capture collects these synchronously and waits only when one names a
+ * `file://` URI, so that an attempt whose values name no local file costs no promise per
+ * artifact (each one costs the worker more under Temporal's AsyncLocalStorage).
+ */
+interface Unhashed {
+  readonly path: string;
+  /** The value's canonical JSON: what the value digest hashes. */
   readonly canonical: string;
+  readonly typeName: string;
+  readonly uri: UriForms;
+  readonly properties: Record<string, string | number>;
 }
 
 /**
@@ -152,38 +161,35 @@ function canonicalOf(value: unknown, settings: CaptureSettings, path: string) {
   return { canonical: canonicalJson(encoded), deepest };
 }
 
-async function draft(
+function unhashed(
   path: string,
   value: unknown,
   type: ArtifactType | undefined,
   settings: CaptureSettings,
   canonical: string = canonicalOf(value, settings, path).canonical,
-): Promise<Drafted> {
+): Unhashed {
   const properties: Record<string, string | number> = {};
   // The file is hashed by the URI it was given; the stored form only matters for the row.
   const uri = uriForms(type ? uriOf(type, value) : undefined, path, settings, properties);
-  return draftCanonical(canonical, type?.name ?? VALUE_TYPE, uri, settings, properties);
+  return { path, canonical, typeName: type?.name ?? VALUE_TYPE, uri, properties };
 }
 
-async function draftCanonical(
-  canonical: string,
-  typeName: string,
-  uri: UriForms,
-  settings: CaptureSettings,
-  properties: Record<string, string | number> = {},
-): Promise<Drafted> {
+/** A value capture stands in for with a marker (redacted, uncapturable): a plain value at `path`. */
+function marker(path: string, encoded: EncodedValue): Unhashed {
+  return { path, canonical: canonicalJson(encoded), typeName: VALUE_TYPE, uri: NO_URI, properties: {} };
+}
+
+/** The draft of `found`, given what hashing the file behind its URI found (nothing: no file). */
+function finish(found: Unhashed, content: ContentDigest, settings: CaptureSettings): ArtifactDraft {
+  const { canonical, typeName, uri, properties } = found;
   const vDigest = canonicalDigest(canonical);
   const sizeBytes = Buffer.byteLength(canonical);
   let inline = sizeBytes <= settings.maxInlineBytes;
   if (!inline)
     properties.notInline = `value of ${sizeBytes} bytes exceeds maxInlineBytes (${settings.maxInlineBytes})`;
-  let digest = vDigest;
-  if (uri.raw !== undefined) {
-    const content = await settings.files.digest(uri.raw);
-    if (content.contentDigest) digest = content.contentDigest;
-    if (content.contentBytes !== undefined) properties.contentBytes = content.contentBytes;
-    if (content.contentNote) properties.contentNote = content.contentNote;
-  }
+  if (content.contentBytes !== undefined) properties.contentBytes = content.contentBytes;
+  if (content.contentNote) properties.contentNote = content.contentNote;
+  const digest = content.contentDigest ?? vDigest;
   const identity = sha256Hex(`${typeName}\0${uri.identity}\0${digest}`);
   let stored = uri.stored;
   if (settings.digestOnly) {
@@ -192,7 +198,7 @@ async function draftCanonical(
     if (stored !== null) properties.uriNote = DIGEST_ONLY_NOTE;
     stored = null;
   }
-  const artifact = {
+  return {
     identity,
     type: typeName,
     uri: stored,
@@ -203,63 +209,77 @@ async function draftCanonical(
     sizeBytes,
     properties,
   };
-  return { artifact, canonical };
 }
 
-/** One root's artifacts, and the canonical JSON of the root value as encoded (undefined: not captured as is). */
-interface CapturedRoot {
-  readonly artifacts: CapturedArtifact[];
+const NO_CONTENT: ContentDigest = {};
+
+/** Drafts every artifact of `found`, hashing the files their URIs name (capture's only I/O). */
+async function finishAll(found: readonly Unhashed[], settings: CaptureSettings): Promise<CapturedArtifact[]> {
+  const files = found.flatMap(({ uri }) =>
+    uri.raw !== undefined && settings.files.hashes(uri.raw) ? [uri.raw] : [],
+  );
+  const contents = new Map<string, ContentDigest>();
+  if (files.length > 0) {
+    const digests = await Promise.all(files.map((raw) => settings.files.digest(raw)));
+    files.forEach((raw, i) => contents.set(raw, digests[i]!));
+  }
+  const contentOf = (raw: string | undefined) => (raw === undefined ? undefined : contents.get(raw));
+  return found.map((one) => ({
+    path: one.path,
+    artifact: finish(one, contentOf(one.uri.raw) ?? NO_CONTENT, settings),
+  }));
+}
+
+/** One root's artifacts before hashing, and the canonical JSON of the root value as encoded (undefined: not captured as is). */
+interface CollectedRoot {
+  readonly found: Unhashed[];
   readonly canonical: string | undefined;
 }
 
-async function captureUnsafe(
+function collectUnsafe(
   path: string,
   value: unknown,
   settings: CaptureSettings,
   canonical: string | undefined,
-): Promise<CapturedRoot> {
+): CollectedRoot {
   const redaction = settings.redaction ?? NO_REDACTION;
   if (redaction.hasHook && redaction.hook(value, path)) {
-    const root = await draftCanonical(canonicalJson(tag('redacted')), VALUE_TYPE, NO_URI, settings);
-    return { artifacts: [{ path, artifact: root.artifact }], canonical: root.canonical };
+    const root = marker(path, tag('redacted'));
+    return { found: [root], canonical: root.canonical };
   }
-  const rootType = recogniseType(settings.types, value);
-  const root = await draft(path, value, rootType, settings, canonical);
-  const artifacts: CapturedArtifact[] = [{ path, artifact: root.artifact }];
-  for (const nested of findNestedTyped(value, path, settings)) {
-    const { artifact } = await draft(nested.path, nested.value, nested.type, settings);
-    artifacts.push({ path: nested.path, artifact });
-  }
-  return { artifacts, canonical: root.canonical };
+  const root = unhashed(path, value, recogniseType(settings.types, value), settings, canonical);
+  const found = [root];
+  for (const nested of findNestedTyped(value, path, settings))
+    found.push(unhashed(nested.path, nested.value, nested.type, settings));
+  return { found, canonical: root.canonical };
 }
 
-async function captureRoot(
+/**
+ * The value itself (typed when its shape is recognised) plus every typed value nested inside it.
+ * Never throws: a value that cannot even be walked (a throwing getter, a revoked proxy) is
+ * recorded as an explicit `uncapturable` marker.
+ */
+function collectRoot(
   path: string,
   value: unknown,
   settings: CaptureSettings,
   canonical?: string,
-): Promise<CapturedRoot> {
+): CollectedRoot {
   try {
-    return await captureUnsafe(path, value, settings, canonical);
+    return collectUnsafe(path, value, settings, canonical);
   } catch (error) {
     const message = safeText(error instanceof Error ? error.message : String(error));
-    const marker = tag('uncapturable', { error: message });
-    const { artifact } = await draftCanonical(canonicalJson(marker), VALUE_TYPE, NO_URI, settings);
-    return { artifacts: [{ path, artifact }], canonical: undefined };
+    return { found: [marker(path, tag('uncapturable', { error: message }))], canonical: undefined };
   }
 }
 
-/**
- * Turns one argument or result into artifacts: the value itself (typed when its shape is
- * recognised) plus every typed value nested inside it. Never throws: a value that cannot even
- * be walked (a throwing getter, a revoked proxy) is recorded as an explicit `uncapturable` marker.
- */
+/** Turns one argument or result into artifacts (see {@link collectRoot}). Never throws. */
 export async function captureValue(
   path: string,
   value: unknown,
   settings: CaptureSettings,
 ): Promise<CapturedArtifact[]> {
-  return (await captureRoot(path, value, settings)).artifacts;
+  return finishAll(collectRoot(path, value, settings).found, settings);
 }
 
 /**
@@ -275,19 +295,21 @@ export async function captureArgs(
 ): Promise<{ inputs: CapturedArtifact[]; inputDigest: string }> {
   const redaction = settings.redaction ?? NO_REDACTION;
   const wholeListRedacted = redaction.hasHook && redaction.hook(args, 'args');
-  const roots = await Promise.all(
-    args.map((arg, i) => {
-      const path = `args[${i}]`;
-      const { canonical, deepest } = canonicalOf(arg, settings, path);
-      return captureRoot(path, arg, settings, canonical).then((root) => ({ root, deepest }));
-    }),
-  );
+  const roots = args.map((arg, i) => {
+    const path = `args[${i}]`;
+    const { canonical, deepest } = canonicalOf(arg, settings, path);
+    return { root: collectRoot(path, arg, settings, canonical), deepest };
+  });
   const parts = roots.map(({ root, deepest }) => (deepest < MAX_DEPTH ? root.canonical : undefined));
   const inputDigest =
     !wholeListRedacted && parts.every((part) => part !== undefined)
       ? canonicalDigest(`[${parts.join(',')}]`)
       : valueDigest(encodeValue(args, settings.redaction, 'args')).digest;
-  return { inputs: roots.flatMap(({ root }) => root.artifacts), inputDigest };
+  const inputs = await finishAll(
+    roots.flatMap(({ root }) => root.found),
+    settings,
+  );
+  return { inputs, inputDigest };
 }
 
 /**
@@ -298,10 +320,11 @@ export async function captureResult(
   result: unknown,
   settings: CaptureSettings,
 ): Promise<{ outputs: CapturedArtifact[]; outputDigest: string }> {
-  const root = await captureRoot('result', result, settings);
+  const root = collectRoot('result', result, settings);
+  const outputs = await finishAll(root.found, settings);
   const outputDigest =
     root.canonical !== undefined
-      ? root.artifacts[0]!.artifact.valueDigest
+      ? outputs[0]!.artifact.valueDigest
       : valueDigest(encodeValue(result, settings.redaction, 'result')).digest;
-  return { outputs: root.artifacts, outputDigest };
+  return { outputs, outputDigest };
 }

@@ -24,8 +24,14 @@ export class FileDigester {
 
   constructor(private readonly maxBytes: number) {}
 
+  /** Whether {@link digest} hashes anything for this URI: only `file://` URIs name bytes it can read. */
+  hashes(uri: string): boolean {
+    return uri.startsWith('file://');
+  }
+
+  /** What hashing the file behind `uri` found. Never throws: a file it cannot read gets a note. */
   async digest(uri: string): Promise<ContentDigest> {
-    if (!uri.startsWith('file://')) return {};
+    if (!this.hashes(uri)) return {};
     let path: string;
     try {
       path = fileURLToPath(uri);
@@ -45,10 +51,15 @@ export class FileDigester {
     const key = `${path}\0${stats.size}\0${stats.mtimeMs}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const result: ContentDigest = {
-      contentDigest: `sha256:${await hashFile(path)}`,
-      contentBytes: stats.size,
-    };
+    let hex: string;
+    try {
+      hex = await hashFile(path);
+    } catch (error) {
+      // Not cached: the next attempt may read it.
+      const code = (error as NodeJS.ErrnoException).code ?? 'read error';
+      return { contentBytes: stats.size, contentNote: `file could not be read when recorded (${code})` };
+    }
+    const result: ContentDigest = { contentDigest: `sha256:${hex}`, contentBytes: stats.size };
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(key, result);
     return result;

@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { encodeValue, encodeWithDepth, MAX_DEPTH, plainJsonDepth } from '../../s
 import { createRedaction, DEFAULT_REDACT_KEYS } from '../../src/artifacts/redact';
 import { FileDigester } from '../../src/artifacts/file-digest';
 import { builtInArtifactTypes } from '../../src/artifacts/types';
+import { cacheKeyOf } from '../../src/rerun/cache-key';
 
 const settings = (overrides: Partial<CaptureSettings> = {}): CaptureSettings => ({
   types: builtInArtifactTypes,
@@ -69,6 +71,39 @@ describe('captureValue', () => {
     );
     expect(captured!.artifact.digest).toBe(captured!.artifact.valueDigest);
     expect(captured!.artifact.properties.contentNote).toContain('maxFileDigestBytes');
+  });
+
+  it('keeps an artifact whose file cannot be read, with a note and no cache key', async () => {
+    // Reading /proc/self/mem from offset 0 fails with EIO (even as root): a file stat accepts but read refuses.
+    const uri = 'file:///proc/self/mem';
+    const { inputs, inputDigest } = await captureArgs([{ kind: 'Dataset', uri }], settings());
+    expect(inputs.map((c) => [c.path, c.artifact.type, c.artifact.uri])).toEqual([
+      ['args[0]', 'Dataset', uri],
+    ]);
+    const { artifact } = inputs[0]!;
+    expect(artifact.digest).toBe(artifact.valueDigest);
+    expect(artifact.properties.contentNote).toBe('file could not be read when recorded (EIO)');
+    expect(cacheKeyOf('read', inputDigest, inputs)).toBeNull();
+  });
+
+  it('waits on nothing when no value names a file: no promise per artifact', async () => {
+    // Under Temporal's AsyncLocalStorage every promise costs the worker a hook call (see finishAll).
+    const promisesDuring = async (args: unknown[], artifacts: number) => {
+      let promises = 0;
+      // Only capture's own: the test runner makes promises of its own meanwhile.
+      const ours = () => new Error().stack?.includes('/src/artifacts/') === true;
+      const hook = createHook({ init: (_id, type) => void (type === 'PROMISE' && ours() && promises++) });
+      hook.enable();
+      try {
+        expect((await captureArgs(args, settings())).inputs).toHaveLength(artifacts);
+      } finally {
+        hook.disable();
+      }
+      return promises;
+    };
+    const nested = { model: { kind: 'Model', uri: 's3://b/m' }, data: { kind: 'Dataset', uri: 's3://b/d' } };
+    const many = await promisesDuring([{ lr: 0.1 }, nested, { kind: 'Dataset', uri: 's3://b/e' }], 5);
+    expect(many).toBe(await promisesDuring([{ lr: 0.1 }], 1));
   });
 
   it('stores a value over maxInlineBytes as digest and size only, stating it', async () => {
