@@ -22,6 +22,7 @@ import {
   type WriteRecord,
 } from '../store/write-records';
 import type { RunEnd, RunStart } from '../store/write-runs';
+import { BackgroundWrites } from './background-writes';
 import { describeError, DIGEST_ONLY_TEXT, storeUnavailableFailure, unavailableEnd } from './error-record';
 import type { LineageHeader } from './lineage-header';
 import type { RunEndStatus } from './sink-types';
@@ -55,16 +56,7 @@ export class Recorder {
   private readonly reuse: ReuseResolver;
   private readonly gate: StoreGate;
   /** `commit: 'batched'`: writes the activity and the workflow do not wait for. */
-  private backgroundRunning = 0;
-  /*
-   * Chains, one link per background write, so that waiting for the writes started so far costs
-   * O(1): a snapshot of every running write per run end grew with (runs ending) x (writes behind)
-   * and, with short runs and a slow store, ran the worker out of memory.
-   */
-  /** Resolves once every background write started so far has finished: what flush waits for. */
-  private backgroundDone: Promise<void> = Promise.resolve();
-  /** The same for attempt and run-start writes only: what a run's end waits for. */
-  private capturedDone: Promise<void> = Promise.resolve();
+  private readonly background = new BackgroundWrites();
   /** Filled in by the plugin from the Worker's options. */
   worker: { identity: string; buildId: string | null } = {
     identity: `${process.pid}@${hostname()}`,
@@ -118,22 +110,9 @@ export class Recorder {
    * (waiting for each other, run ends were written one window apart, ten runs a second at most).
    */
   private inBackground(write: () => Promise<void>, ordered = true): void {
-    const running = write()
-      .catch((error: unknown) => {
-        Runtime.instance().logger.error('temporal-lineage: background write failed', {
-          error: String(error),
-        });
-      })
-      .finally(() => this.backgroundRunning--);
-    this.backgroundRunning++;
-    const after = (done: Promise<void>) => Promise.all([done, running]).then(() => undefined);
-    this.backgroundDone = after(this.backgroundDone);
-    if (ordered) this.capturedDone = after(this.capturedDone);
-  }
-
-  /** Waits for the background writes running now (not for ones started meanwhile). */
-  private async backgroundWritten(): Promise<void> {
-    await this.backgroundDone;
+    this.background.start(write, ordered, (error) => {
+      Runtime.instance().logger.error('temporal-lineage: background write failed', { error: String(error) });
+    });
   }
 
   /**
@@ -142,12 +121,12 @@ export class Recorder {
    */
   async flush(timeoutMs = FLUSH_MS): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    if (this.backgroundRunning > 0) {
+    if (this.background.running > 0) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<boolean>(
         (resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)),
       );
-      const late = await Promise.race([this.backgroundWritten().then(() => false), timedOut]);
+      const late = await Promise.race([this.background.settled().then(() => false), timedOut]);
       clearTimeout(timer);
       if (late) return false;
     }
@@ -270,7 +249,7 @@ export class Recorder {
       };
     }
     const { pending } = started;
-    if (pending && this.batched && this.backgroundRunning < this.options.batchMaxPending) {
+    if (pending && this.batched && this.background.running < this.options.batchMaxPending) {
       // The outcome goes back to Temporal now; the record follows within the batch window.
       this.inBackground(() => this.pendingAttemptEnded(started, pending, outcome, end, false));
       return;
@@ -394,7 +373,7 @@ export class Recorder {
   ): Promise<void> {
     if (!this.batched) return this.writeRunEnd(info, status, result, error);
     // A run shows as ended once the attempts this worker captured before its end are written.
-    const before = this.capturedDone;
+    const before = this.background.orderedSettled();
     this.inBackground(async () => {
       await before;
       await this.writeRunEnd(info, status, result, error);
@@ -429,7 +408,7 @@ export class Recorder {
   /** Writes what waits (briefly), then closes the store if this recorder opened it. */
   async close(): Promise<void> {
     // The workers have stopped: no new background write can start.
-    await this.backgroundWritten();
+    await this.background.settled();
     await this.gate.close();
   }
 }
