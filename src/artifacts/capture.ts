@@ -213,21 +213,33 @@ function finish(found: Unhashed, content: ContentDigest, settings: CaptureSettin
 
 const NO_CONTENT: ContentDigest = {};
 
-/** Drafts every artifact of `found`, hashing the files their URIs name (capture's only I/O). */
-async function finishAll(found: readonly Unhashed[], settings: CaptureSettings): Promise<CapturedArtifact[]> {
+/**
+ * What hashing the files named by `file://` URIs in `found` found, by URI: capture's only I/O, and
+ * the only thing it waits for. Undefined when no URI names a file: then nothing is awaited.
+ */
+function fileContents(
+  found: readonly Unhashed[],
+  settings: CaptureSettings,
+): Promise<ReadonlyMap<string, ContentDigest>> | undefined {
   const files = found.flatMap(({ uri }) =>
     uri.raw !== undefined && settings.files.hashes(uri.raw) ? [uri.raw] : [],
   );
-  const contents = new Map<string, ContentDigest>();
-  if (files.length > 0) {
-    const digests = await Promise.all(files.map((raw) => settings.files.digest(raw)));
-    files.forEach((raw, i) => contents.set(raw, digests[i]!));
-  }
-  const contentOf = (raw: string | undefined) => (raw === undefined ? undefined : contents.get(raw));
-  return found.map((one) => ({
-    path: one.path,
-    artifact: finish(one, contentOf(one.uri.raw) ?? NO_CONTENT, settings),
-  }));
+  if (files.length === 0) return undefined;
+  return Promise.all(files.map((raw) => settings.files.digest(raw))).then(
+    (digests) => new Map(files.map((raw, i) => [raw, digests[i]!])),
+  );
+}
+
+/** Drafts every artifact of `found`, given what hashing the files they name found. */
+function finishAll(
+  found: readonly Unhashed[],
+  contents: ReadonlyMap<string, ContentDigest> | undefined,
+  settings: CaptureSettings,
+): CapturedArtifact[] {
+  return found.map((one) => {
+    const content = one.uri.raw === undefined ? undefined : contents?.get(one.uri.raw);
+    return { path: one.path, artifact: finish(one, content ?? NO_CONTENT, settings) };
+  });
 }
 
 /** One root's artifacts before hashing, and the canonical JSON of the root value as encoded (undefined: not captured as is). */
@@ -279,7 +291,9 @@ export async function captureValue(
   value: unknown,
   settings: CaptureSettings,
 ): Promise<CapturedArtifact[]> {
-  return finishAll(collectRoot(path, value, settings).found, settings);
+  const { found } = collectRoot(path, value, settings);
+  const files = fileContents(found, settings);
+  return finishAll(found, files && (await files), settings);
 }
 
 /**
@@ -305,11 +319,9 @@ export async function captureArgs(
     !wholeListRedacted && parts.every((part) => part !== undefined)
       ? canonicalDigest(`[${parts.join(',')}]`)
       : valueDigest(encodeValue(args, settings.redaction, 'args')).digest;
-  const inputs = await finishAll(
-    roots.flatMap(({ root }) => root.found),
-    settings,
-  );
-  return { inputs, inputDigest };
+  const found = roots.flatMap(({ root }) => root.found);
+  const files = fileContents(found, settings);
+  return { inputs: finishAll(found, files && (await files), settings), inputDigest };
 }
 
 /**
@@ -321,7 +333,8 @@ export async function captureResult(
   settings: CaptureSettings,
 ): Promise<{ outputs: CapturedArtifact[]; outputDigest: string }> {
   const root = collectRoot('result', result, settings);
-  const outputs = await finishAll(root.found, settings);
+  const files = fileContents(root.found, settings);
+  const outputs = finishAll(root.found, files && (await files), settings);
   const outputDigest =
     root.canonical !== undefined
       ? outputs[0]!.artifact.valueDigest

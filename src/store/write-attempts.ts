@@ -164,10 +164,13 @@ export class AttemptWriter {
   queueStart(start: AttemptStart): QueuedStart {
     let pending: PendingStart | undefined;
     let early: AttemptEnd | undefined;
-    const written = this.runContext(start).then(async (runContextId) => {
+    const queue = (runContextId: number): Promise<AttemptHandle> => {
       pending = { start, runContextId, end: early, sent: false };
-      return { executionId: await this.starts.push(pending) };
-    });
+      return this.starts.push(pending).then((executionId) => ({ executionId }));
+    };
+    // Nearly every attempt's run is known by now: queued at once, with no promise to wait on first.
+    const known = this.contexts.knownRunId(start.run);
+    const written = known === undefined ? this.runContext(start).then(queue) : queue(known);
     return {
       written,
       join(end) {

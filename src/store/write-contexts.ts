@@ -28,18 +28,30 @@ const CACHE_LIMIT = 50_000;
  */
 export class ContextWriter {
   private readonly ids = new Map<string, Promise<number>>();
+  /** The ids of {@link ids} that have resolved, for callers that can go on without waiting. */
+  private readonly resolved = new Map<string, number>();
 
   constructor(private readonly store: LineageStore) {}
 
   private cached(key: string, ensure: () => Promise<number>): Promise<number> {
     const known = this.ids.get(key);
     if (known) return known;
-    if (this.ids.size >= CACHE_LIMIT) this.ids.clear();
+    if (this.ids.size >= CACHE_LIMIT) this.clear();
     const id = ensure();
     this.ids.set(key, id);
-    // A failed lookup is not remembered: the next write tries again.
-    id.catch(() => this.ids.delete(key));
+    id.then(
+      (value) => {
+        if (this.ids.get(key) === id) this.resolved.set(key, value);
+      },
+      // A failed lookup is not remembered: the next write tries again.
+      () => this.ids.delete(key),
+    );
     return id;
+  }
+
+  /** The run's context id when it is already known, without a promise (the common case). */
+  knownRunId(run: RunRef): number | undefined {
+    return this.resolved.get(`run:${runName(run)}`);
   }
 
   /**
@@ -54,6 +66,7 @@ export class ContextWriter {
   /** Forgets every id, e.g. after retention deleted contexts. */
   clear(): void {
     this.ids.clear();
+    this.resolved.clear();
   }
 
   /** The pipeline context of a workflow type. */
