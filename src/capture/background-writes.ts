@@ -33,7 +33,7 @@ class LowWater {
  * ordered writes (attempts, run starts) started before it.
  *
  * Counters rather than promise chains: chaining each write to the ones before it (two
- * `Promise.all` links per write) cost 13 promises per attempt, more than the rest of the
+ * `Promise.all` links per write) cost 14 promises per attempt, more than the rest of the
  * recorder, and each promise costs the worker a hook call under Temporal's AsyncLocalStorage.
  * Waiting stays O(1) per waiter whatever the backlog: a snapshot of the running writes per run
  * end grew with (runs ending) x (writes behind) and ran a worker with a slow store out of memory.
