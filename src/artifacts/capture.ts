@@ -131,8 +131,8 @@ function uriForms(
 /**
  * An artifact drafted up to the content digest of the file behind its URI: everything capture
  * computes without I/O. Capture collects these synchronously and waits only when one names a
- * `file://` URI, so that an attempt whose values name no local file costs no promise per
- * artifact (each one costs the worker more under Temporal's AsyncLocalStorage).
+ * `file://` URI, so that an attempt whose values name no local file costs no promise in capture
+ * beyond the caller's own (each one costs the worker a hook call under Temporal's AsyncLocalStorage).
  */
 interface Unhashed {
   readonly path: string;

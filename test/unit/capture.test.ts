@@ -87,7 +87,7 @@ describe('captureValue', () => {
   });
 
   it('waits on nothing when no value names a file: no promise per artifact', async () => {
-    // Under Temporal's AsyncLocalStorage every promise costs the worker a hook call (see finishAll).
+    // Under Temporal's AsyncLocalStorage every promise costs the worker a hook call (see Unhashed).
     const promisesDuring = async (args: unknown[], artifacts: number) => {
       let promises = 0;
       // Only capture's own: the test runner makes promises of its own meanwhile.
