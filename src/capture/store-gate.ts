@@ -318,7 +318,11 @@ export class StoreGate {
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
-        void this.drain(false);
+        // Too early: a trip moved retryAt on after this timer was set, or the timer ran on the
+        // event loop's cached clock, which lags Date.now() after a long loop turn. drain(false)
+        // would then return at once and nothing would try again until the next write: wait more.
+        if (Date.now() < this.retryAt) this.schedule();
+        else void this.drain(false);
       },
       Math.max(this.retryAt - Date.now(), 0),
     );
