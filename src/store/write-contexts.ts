@@ -20,6 +20,9 @@ export interface RunBasics extends RunRef {
 
 const CACHE_LIMIT = 50_000;
 
+/** A run's key in the id cache: {@link ContextWriter.knownRunId} must find what runId cached. */
+const runKey = (run: RunRef) => `run:${runName(run)}`;
+
 /**
  * Ensures pipeline and run contexts exist and remembers their ids. Contexts are created by
  * whichever write needs them first (an activity can start before its run's start sink is
@@ -51,7 +54,7 @@ export class ContextWriter {
 
   /** The run's context id when it is already known, without a promise (the common case). */
   knownRunId(run: RunRef): number | undefined {
-    return this.resolved.get(`run:${runName(run)}`);
+    return this.resolved.get(runKey(run));
   }
 
   /**
@@ -60,7 +63,7 @@ export class ContextWriter {
    * fall back to that upsert.
    */
   runStarting(run: RunBasics, id: Promise<number>): void {
-    void this.cached(`run:${runName(run)}`, () => id.catch(() => this.upsertRun(run)));
+    void this.cached(runKey(run), () => id.catch(() => this.upsertRun(run)));
   }
 
   /** Forgets every id, e.g. after retention deleted contexts. */
@@ -83,7 +86,7 @@ export class ContextWriter {
 
   /** A run context with what is known so far (linked under its pipeline when the type is known). */
   runId(run: RunBasics): Promise<number> {
-    return this.cached(`run:${runName(run)}`, () => this.upsertRun(run));
+    return this.cached(runKey(run), () => this.upsertRun(run));
   }
 
   private async upsertRun(run: RunBasics): Promise<number> {
