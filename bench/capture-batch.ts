@@ -10,10 +10,11 @@
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import postgres from 'postgres';
-import { LineagePlugin } from '../src';
+import type * as Lineage from '../src';
 import { startQuietDevServer } from '../scripts/quiet-dev-server';
 import { benchParams, createBenchActivities, Timings } from './activities';
 import { cpuNow, cpuSince, type CpuSample, type Pids } from './cpu-sample';
@@ -36,6 +37,8 @@ export interface BatchSpec {
   readonly postgresPort: string;
   /** A file holding the workflow bundle's code (bundling once, in the parent, takes seconds). */
   readonly bundleFile: string;
+  /** The compiled package's entry point, which the Worker loads the plugin from (see installed-package.ts). */
+  readonly pluginModule: string;
   /** Time one committed insert into `bench_probe` as each activity starts (see Timings). */
   readonly probe: boolean;
 }
@@ -53,6 +56,11 @@ export interface Batch {
 }
 
 const CHILD_FLAG = '--capture-batch';
+
+/** The plugin's exports from a compiled entry point, typed as the sources they are built from. */
+export function loadPlugin(entry: string): typeof Lineage {
+  return createRequire(__filename)(entry) as typeof Lineage;
+}
 
 /** Runs `spec` in a child process (this file, forked) and resolves with its batch. */
 export function runBatchInChild(spec: BatchSpec): Promise<Batch> {
@@ -127,7 +135,10 @@ async function child(spec: BatchSpec): Promise<Batch> {
     const baseline = spec.mode === 'baseline' || spec.mode === 'baseline-again';
     const plugin = baseline
       ? undefined
-      : new LineagePlugin({ databaseUrl: spec.databaseUrl, commit: spec.mode });
+      : new (loadPlugin(spec.pluginModule).LineagePlugin)({
+          databaseUrl: spec.databaseUrl,
+          commit: spec.mode,
+        });
     const timings = new Timings(
       probeClient && (() => probeClient`insert into bench_probe (at) values (now())`.execute()),
     );

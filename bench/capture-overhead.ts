@@ -14,10 +14,11 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { LineagePlugin, openStore, type LineagePluginOptions } from '../src';
-import { runBatchInChild, type Batch, type Mode } from './capture-batch';
+import { openStore, type LineagePluginOptions } from '../src';
+import { loadPlugin, runBatchInChild, type Batch, type Mode } from './capture-batch';
 import { captureStorage } from './capture-storage';
 import { printScenario } from './capture-tables';
+import type { InstalledPackage } from './installed-package';
 import { createBenchDatabase, type BenchPostgres } from './postgres';
 import { runStoreWriteBench } from './store-writes';
 import { ms, percentile, stats, type TargetResult } from './report';
@@ -91,6 +92,8 @@ interface Setup {
   readonly databaseUrl: string;
   /** Files holding each workflow bundle's code, for the batch processes. */
   readonly bundleFiles: { readonly baseline: string; readonly lineage: string };
+  /** The installed package's entry point, which the Workers load the plugin from. */
+  readonly pluginModule: string;
   readonly postgresPort: string;
   readonly tag: string;
 }
@@ -127,6 +130,7 @@ async function runRound(
       databaseUrl: setup.databaseUrl,
       postgresPort: setup.postgresPort,
       bundleFile: baseline ? setup.bundleFiles.baseline : setup.bundleFiles.lineage,
+      pluginModule: setup.pluginModule,
       // Only where latency is gated: the probe's own writes would slow the baseline, and so
       // flatter the plugin, where throughput is.
       probe: baseline && gate === 'latency',
@@ -257,8 +261,15 @@ async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResu
   return results;
 }
 
-/** Runs the capture overhead bench at every concurrency; returns its target rows. */
-export async function runCaptureBench(pg: BenchPostgres): Promise<TargetResult[]> {
+/**
+ * Runs the capture overhead bench at every concurrency; returns its target rows. The Workers load
+ * the plugin from `installed`, compiled, as a user's Worker does.
+ */
+export async function runCaptureBench(
+  pg: BenchPostgres,
+  installed: InstalledPackage,
+): Promise<TargetResult[]> {
+  const { LineagePlugin } = loadPlugin(installed.entry);
   const database = await createBenchDatabase(pg.url, 'bench_capture');
   const bundleDir = mkdtempSync(join(tmpdir(), 'lineage-bench-bundles-'));
   try {
@@ -268,7 +279,7 @@ export async function runCaptureBench(pg: BenchPostgres): Promise<TargetResult[]
     await admin.end({ timeout: 5 });
     const workflowsPath = join(__dirname, 'workflows.ts');
     // One bundle per mode: the plugin's workflow interceptors are the same whatever instance adds them.
-    const bundleFile = async (name: string, plugins: LineagePlugin[]) => {
+    const bundleFile = async (name: string, plugins: InstanceType<typeof LineagePlugin>[]) => {
       const { code } = await bundleWorkflowCode({ workflowsPath, plugins, logger: quiet });
       const file = join(bundleDir, `${name}.js`);
       writeFileSync(file, code);
@@ -280,6 +291,7 @@ export async function runCaptureBench(pg: BenchPostgres): Promise<TargetResult[]
         baseline: await bundleFile('baseline', []),
         lineage: await bundleFile('lineage', [new LineagePlugin({ databaseUrl: database.url })]),
       },
+      pluginModule: installed.entry,
       postgresPort: new URL(pg.url).port || '5432',
       tag: randomUUID().slice(0, 8),
     };

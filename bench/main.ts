@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatMs } from '../scripts/format-table';
 import { runCaptureBench } from './capture-overhead';
-import { buildInstalledCli } from './installed-cli';
+import { buildInstalledPackage } from './installed-package';
 import { startBenchPostgres } from './postgres';
 import { runQueryBench } from './queries';
 import { machine, printTargets, type TargetResult } from './report';
@@ -33,27 +33,27 @@ async function main(): Promise<void> {
   }
   const started = performance.now();
   console.log(`machine: ${machine()}`);
-  const pg = await startBenchPostgres();
+  console.log('building the package as it is installed: the Workers and the CLI run its compiled code …');
+  const installed = await buildInstalledPackage();
   const results: TargetResult[] = [];
   try {
-    console.log(`Postgres: ${pg.label}`);
-    if (only !== 'queries') results.push(...(await runCaptureBench(pg)));
-    if (only !== 'capture') {
-      const outDir = join(__dirname, '..', 'test-output', 'bench');
-      console.log('\nbuilding the CLI as an installed package runs it …');
-      const cli = await buildInstalledCli();
-      try {
-        const common = { adminUrl: pg.url, outDir, cliBin: cli.bin };
+    const pg = await startBenchPostgres();
+    try {
+      console.log(`Postgres: ${pg.label}`);
+      if (only !== 'queries') results.push(...(await runCaptureBench(pg, installed)));
+      if (only !== 'capture') {
+        const outDir = join(__dirname, '..', 'test-output', 'bench');
+        const common = { adminUrl: pg.url, outDir, cliBin: installed.bin };
         results.push(
           ...(await runQueryBench('postgres', { ...common, runs: Number(values['postgres-runs']) })),
           ...(await runQueryBench('pglite', { ...common, runs: Number(values['pglite-runs']) })),
         );
-      } finally {
-        await cli.remove();
       }
+    } finally {
+      await pg.stop();
     }
   } finally {
-    await pg.stop();
+    await installed.remove();
   }
   const ok = printTargets(results);
   console.log(`machine at the end: ${machine()}`);
