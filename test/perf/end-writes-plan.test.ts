@@ -1,0 +1,75 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { captureValue } from '../../src/artifacts/capture';
+import { FileDigester } from '../../src/artifacts/file-digest';
+import { builtInArtifactTypes } from '../../src/artifacts/types';
+import { openStore, type LineageStore } from '../../src/store/open-store';
+import { createWriters, type StoreWriters } from '../../src/store/writers';
+import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { bareAttemptStart } from '../support/records';
+
+const settings = { types: builtInArtifactTypes, maxInlineBytes: 65_536, files: new FileDigester(1 << 20) };
+
+/**
+ * Postgres only: the plan is the server's. An attempt whose body outlasts one event-loop turn is
+ * written as two statements, a start and an end; the end must find its execution by primary key.
+ * Joined to the ends' recordset alone (which a generic plan takes for 100 rows), the update
+ * scanned all of `executions` while the table held fewer than ≈ 10,000 rows.
+ */
+describe('attempt ends on a small Postgres store', () => {
+  let database: TestDatabase;
+  let store: LineageStore;
+  let writers: StoreWriters;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject('postgresAdminUrl'), 'end_writes_plan');
+    // One connection: the writes, the ANALYZE and the statistics all go through the same backend.
+    store = await openStore({ url: database.url, poolSize: 1 });
+    writers = createWriters(store);
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  /** Writes `count` attempts, each as a start and then an end of its own. */
+  async function startThenEnd(batch: string, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const inputs = await captureValue('args[0]', { kind: 'Dataset', uri: 's3://b/in.csv' }, settings);
+      const handle = await writers.attempts.start(
+        bareAttemptStart(`plan-${batch}-${i % 10}`, String(i), inputs),
+      );
+      const uri = `s3://b/${batch}/out-${i}.parquet`;
+      await writers.attempts.end(handle, {
+        state: 'COMPLETE',
+        endedAt: new Date(),
+        outputDigest: `sha256:${batch}-${i}`,
+        outputs: await captureValue('result', { kind: 'Dataset', uri }, settings),
+        error: null,
+      });
+    }
+  }
+
+  /** Sequential scans of `executions` so far, this backend's own included. */
+  async function executionScans(): Promise<number> {
+    // Statistics reach the shared counters when a backend goes idle, at most once a second unless forced.
+    await store.rows(sql`select pg_stat_force_next_flush()`);
+    const [row] = await store.rows<{ seq_scan: string }>(
+      sql`select seq_scan from pg_stat_user_tables where relname = 'executions'`,
+    );
+    return Number(row!.seq_scan);
+  }
+
+  it('find their execution by primary key once 1,000 executions have been analyzed', async () => {
+    await startThenEnd('warm-up', 1000);
+    // What autovacuum does in a running store; it also drops the plans cached while the table was empty.
+    await store.rows(sql`analyze executions`);
+    const before = await executionScans();
+    await startThenEnd('measured', 40);
+    expect((await executionScans()) - before).toBe(0);
+    const [ended] = await store.rows<{ n: string }>(
+      sql`select count(*) as n from executions where workflow_id like 'plan-measured-%' and state = 'COMPLETE'`,
+    );
+    expect(Number(ended!.n)).toBe(40);
+  });
+});
