@@ -292,11 +292,11 @@ export class AttemptWriter {
       output_digest: end.outputDigest,
       error: end.error,
     }));
-    // The ids again, as an array: a generic plan takes jsonb_to_recordset for 100 rows, and joined
-    // to that alone the update hash-joined over a scan of all executions while the table held
-    // fewer than ≈ 10,000 rows (over 1 ms of Postgres CPU per end at 5,000). `= any(array)` is sized
-    // as a few rows: once the table has been analyzed, the primary key is used from a few hundred rows
-    // on (end-writes-plan.test.ts).
+    // The ids again, as an array: the planner takes jsonb_to_recordset for 100 rows, and joined to
+    // that alone the update hash-joined over a scan of all executions while the table held fewer
+    // than ≈ 10,000 rows (over 1 ms of Postgres CPU per end at 5,000; on PGlite, the Worker's own
+    // thread). `= any(array)` is sized as a few rows: the primary key is used from a few hundred
+    // rows on, once Postgres has analyzed the table (end-writes-plan.test.ts).
     const executionIds = `{${items.map(({ handle }) => handle.executionId).join(',')}}`;
     const row = await this.write<{ new_artifacts: Array<[number, string]> }>(
       () => sql`
