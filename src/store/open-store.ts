@@ -11,6 +11,7 @@ import type postgres from 'postgres';
 import { z } from 'zod';
 import { LineageOptionsError, LineageStoreError, LineageStoreInUseError, redactUrl } from '../errors';
 import { migrationsApplied, migrationsFolder } from './migrations';
+import { refreshStaleStatistics } from './pglite-statistics';
 import { takePidLock, type HeldLock } from './pid-lock';
 import * as schema from './schema';
 
@@ -137,6 +138,7 @@ async function openPglite(dataDir: string | undefined): Promise<LineageStore> {
     const folder = migrationsFolder();
     if (!(await migrationsApplied(rows, folder)))
       await pgliteMigrator().migrate(db, { migrationsFolder: folder });
+    await refreshStaleStatistics(rows);
     return {
       db,
       driver: 'pglite',
