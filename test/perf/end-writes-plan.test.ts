@@ -1,15 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { captureValue } from '../../src/artifacts/capture';
-import { FileDigester } from '../../src/artifacts/file-digest';
-import { builtInArtifactTypes } from '../../src/artifacts/types';
 import { openStore, type LineageStore } from '../../src/store/open-store';
 import { createWriters, type StoreWriters } from '../../src/store/writers';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
-import { bareAttemptStart } from '../support/records';
+import { datasetAttemptEnd, datasetAttemptStart } from '../support/records';
 import { DRIVERS } from '../support/stores';
-
-const settings = { types: builtInArtifactTypes, maxInlineBytes: 65_536, files: new FileDigester(1 << 20) };
 
 /**
  * An attempt whose body outlasts one event-loop turn is written as two statements, a start and an
@@ -42,18 +37,10 @@ describe.each(DRIVERS)('attempt ends on a small store on %s', (driver) => {
   /** Writes `count` attempts, each as a start and then an end of its own. */
   async function startThenEnd(batch: string, count: number): Promise<void> {
     for (let i = 0; i < count; i++) {
-      const inputs = await captureValue('args[0]', { kind: 'Dataset', uri: 's3://b/in.csv' }, settings);
       const handle = await writers.attempts.start(
-        bareAttemptStart(`plan-${batch}-${i % 10}`, String(i), inputs),
+        await datasetAttemptStart(`plan-${batch}-${i % 10}`, String(i)),
       );
-      const uri = `s3://b/${batch}/out-${i}.parquet`;
-      await writers.attempts.end(handle, {
-        state: 'COMPLETE',
-        endedAt: new Date(),
-        outputDigest: `sha256:${batch}-${i}`,
-        outputs: await captureValue('result', { kind: 'Dataset', uri }, settings),
-        error: null,
-      });
+      await writers.attempts.end(handle, await datasetAttemptEnd(`s3://b/${batch}/out-${i}.parquet`));
     }
   }
 

@@ -1,31 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { captureValue } from '../../src/artifacts/capture';
-import { FileDigester } from '../../src/artifacts/file-digest';
-import { builtInArtifactTypes } from '../../src/artifacts/types';
-import type { AttemptEnd } from '../../src/store/write-attempts';
 import { createWriters } from '../../src/store/writers';
-import { bareAttemptStart } from '../support/records';
+import { datasetAttemptEnd, datasetAttemptStart } from '../support/records';
 import { DRIVERS, useStore } from '../support/stores';
-
-const settings = { types: builtInArtifactTypes, maxInlineBytes: 65_536, files: new FileDigester(1 << 20) };
-
-const attempt = async (workflowId: string, activityId: string) =>
-  bareAttemptStart(
-    workflowId,
-    activityId,
-    await captureValue('args[0]', { kind: 'Dataset', uri: 's3://b/in.csv' }, settings),
-  );
-
-async function completed(uri: string): Promise<AttemptEnd> {
-  return {
-    state: 'COMPLETE',
-    endedAt: new Date(),
-    outputDigest: 'sha256:out',
-    outputs: await captureValue('result', { kind: 'Dataset', uri }, settings),
-    error: null,
-  };
-}
 
 describe.each(DRIVERS)('attempt writes on %s', (driver) => {
   const ctx = useStore(driver, `attempt_writes_${driver}`);
@@ -44,15 +21,15 @@ describe.each(DRIVERS)('attempt writes on %s', (driver) => {
   it('writes an end that joins a queued start as one complete row, and a late end on its own', async () => {
     const { attempts } = createWriters(ctx.store());
     // Joined: the end arrives before the start is sent (same event-loop turn).
-    const fast = attempts.queueStart(await attempt('joined', 'a'));
-    expect(fast.join(await completed('s3://b/a.parquet'))).toBe(true);
+    const fast = attempts.queueStart(await datasetAttemptStart('joined', 'a'));
+    expect(fast.join(await datasetAttemptEnd('s3://b/a.parquet'))).toBe(true);
     // Late: the start has been written (and sent) before the end arrives.
-    const slow = attempts.queueStart(await attempt('joined', 'b'));
+    const slow = attempts.queueStart(await datasetAttemptStart('joined', 'b'));
     const handle = await slow.written;
     const { executions: during } = await rowsOf('joined');
     expect(during.find((r) => r.activity_id === 'b')?.state).toBe('RUNNING');
-    expect(slow.join(await completed('s3://b/b.parquet'))).toBe(false);
-    await attempts.end(handle, await completed('s3://b/b.parquet'));
+    expect(slow.join(await datasetAttemptEnd('s3://b/b.parquet'))).toBe(false);
+    await attempts.end(handle, await datasetAttemptEnd('s3://b/b.parquet'));
     await fast.written;
 
     const { executions, events } = await rowsOf('joined');
@@ -70,15 +47,15 @@ describe.each(DRIVERS)('attempt writes on %s', (driver) => {
 
   it('keeps how an attempt ended when its start is written again, and sets it when a whole record is', async () => {
     const { attempts } = createWriters(ctx.store());
-    const start = await attempt('redelivered', 'a');
-    await attempts.start(start, await completed('s3://b/r.parquet'));
+    const start = await datasetAttemptStart('redelivered', 'a');
+    await attempts.start(start, await datasetAttemptEnd('s3://b/r.parquet'));
     await attempts.start(start); // a start delivered again (an outbox replay) must not reopen it
     expect((await rowsOf('redelivered')).executions).toEqual([
       { activity_id: 'a', state: 'COMPLETE', output_digest: 'sha256:out' },
     ]);
-    const other = await attempt('redelivered', 'b');
+    const other = await datasetAttemptStart('redelivered', 'b');
     await attempts.start(other);
-    await attempts.start(other, await completed('s3://b/r2.parquet'));
+    await attempts.start(other, await datasetAttemptEnd('s3://b/r2.parquet'));
     expect((await rowsOf('redelivered')).executions[1]).toEqual({
       activity_id: 'b',
       state: 'COMPLETE',
@@ -90,20 +67,26 @@ describe.each(DRIVERS)('attempt writes on %s', (driver) => {
     // A worker that lost contact finishes attempt 1 after Temporal timed it out and started
     // attempt 2: its result was not used, so the row must not claim a completed attempt.
     const { attempts } = createWriters(ctx.store());
-    const first = await attempts.start(await attempt('late-end', 'a1'));
-    await attempts.start({ ...(await attempt('late-end', 'a1')), attempt: 2 });
-    await attempts.end(first, await completed('s3://b/late.parquet'));
+    const first = await attempts.start(await datasetAttemptStart('late-end', 'a1'));
+    await attempts.start({ ...(await datasetAttemptStart('late-end', 'a1')), attempt: 2 });
+    await attempts.end(first, await datasetAttemptEnd('s3://b/late.parquet'));
     // The same when the end comes back with its start (a record replayed from the outbox).
-    await attempts.start(await attempt('late-end', 'b1'));
-    await attempts.start({ ...(await attempt('late-end', 'b1')), attempt: 2 });
-    await attempts.start(await attempt('late-end', 'b1'), await completed('s3://b/late-b.parquet'));
+    await attempts.start(await datasetAttemptStart('late-end', 'b1'));
+    await attempts.start({ ...(await datasetAttemptStart('late-end', 'b1')), attempt: 2 });
+    await attempts.start(
+      await datasetAttemptStart('late-end', 'b1'),
+      await datasetAttemptEnd('s3://b/late-b.parquet'),
+    );
     // And when attempt 1 reaches the store only after attempt 2 (its start waited in a queue):
     // as a whole record, or as a start and then an end.
-    await attempts.start({ ...(await attempt('late-end', 'c1')), attempt: 2 });
-    await attempts.start(await attempt('late-end', 'c1'), await completed('s3://b/late-c.parquet'));
-    await attempts.start({ ...(await attempt('late-end', 'd1')), attempt: 2 });
-    const lateStart = await attempts.start(await attempt('late-end', 'd1'));
-    await attempts.end(lateStart, await completed('s3://b/late-d.parquet'));
+    await attempts.start({ ...(await datasetAttemptStart('late-end', 'c1')), attempt: 2 });
+    await attempts.start(
+      await datasetAttemptStart('late-end', 'c1'),
+      await datasetAttemptEnd('s3://b/late-c.parquet'),
+    );
+    await attempts.start({ ...(await datasetAttemptStart('late-end', 'd1')), attempt: 2 });
+    const lateStart = await attempts.start(await datasetAttemptStart('late-end', 'd1'));
+    await attempts.end(lateStart, await datasetAttemptEnd('s3://b/late-d.parquet'));
     const rows = await ctx.store().rows<{
       activity_id: string;
       attempt: number;

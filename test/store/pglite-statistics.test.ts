@@ -3,15 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { captureValue } from '../../src/artifacts/capture';
-import { FileDigester } from '../../src/artifacts/file-digest';
-import { builtInArtifactTypes } from '../../src/artifacts/types';
 import { listRuns } from '../../src/query/runs';
 import { openStore, type LineageStore } from '../../src/store/open-store';
 import { createWriters } from '../../src/store/writers';
-import { bareAttemptStart } from '../support/records';
-
-const settings = { types: builtInArtifactTypes, maxInlineBytes: 65_536, files: new FileDigester(1 << 20) };
+import { datasetAttemptEnd, datasetAttemptStart } from '../support/records';
 
 /** Writes `count` attempts, 50 in flight, as a worker records them. */
 async function record(store: LineageStore, count: number): Promise<void> {
@@ -20,15 +15,8 @@ async function record(store: LineageStore, count: number): Promise<void> {
   await Promise.all(
     Array.from({ length: 50 }, async () => {
       for (let i = next++; i < count; i = next++) {
-        const inputs = await captureValue('args[0]', { kind: 'Dataset', uri: 's3://b/in.csv' }, settings);
-        const queued = attempts.queueStart(bareAttemptStart(`stats-${i % 100}`, String(i), inputs));
-        queued.join({
-          state: 'COMPLETE',
-          endedAt: new Date(),
-          outputDigest: `sha256:${i}`,
-          outputs: await captureValue('result', { kind: 'Dataset', uri: `s3://b/out-${i}` }, settings),
-          error: null,
-        });
+        const queued = attempts.queueStart(await datasetAttemptStart(`stats-${i % 100}`, String(i)));
+        queued.join(await datasetAttemptEnd(`s3://b/out-${i}`));
         await queued.written;
       }
     }),
