@@ -19,8 +19,13 @@ const STALE_TABLES = sql`
  * 660 ms instead of 12 ms, a run diff 4.2 s instead of 48 ms. Called when the store is opened;
  * costs one catalog query when nothing is stale.
  */
-export async function refreshStaleStatistics(rows: <T>(query: SQL) => Promise<T[]>): Promise<string[]> {
-  const stale = (await rows<{ name: string }>(STALE_TABLES)).map(({ name }) => name);
-  if (stale.length > 0) await rows(sql.raw(`analyze ${stale.map((name) => `"${name}"`).join(', ')}`));
-  return stale;
+export async function refreshStaleStatistics(rows: <T>(query: SQL) => Promise<T[]>): Promise<void> {
+  const stale = await rows<{ name: string }>(STALE_TABLES);
+  if (stale.length > 0)
+    await rows(
+      sql`analyze ${sql.join(
+        stale.map(({ name }) => sql.identifier(name)),
+        sql`, `,
+      )}`,
+    );
 }
