@@ -30,6 +30,11 @@ import { ms, percentile, stats, type TargetResult } from './report';
  * the tail of a batch (fewer activities in flight) weigh little. Concurrency 4 leaves CPU idle, so
  * its in-worker time is the plugin's own latency: it carries the latency targets. Every scenario
  * runs ≥ 2,000 activities per mode.
+ *
+ * `rounds`: measured rounds per mode, each batch after a warm-up; a multiple of 8, so that each
+ * mode takes each place in the rotation equally often (see roundOrder). The throughput scenarios
+ * run 16: with 8, the control's median (the baseline against itself) strayed from x 1.000 by 3-4%
+ * (one standard deviation over the eleven runs of sessions 6-10), most of the 5% the bar allows.
  */
 const SCENARIOS = [
   { chains: 4, steps: 84, gate: 'latency', rounds: 8 },
@@ -37,12 +42,6 @@ const SCENARIOS = [
   { chains: 200, steps: 10, gate: 'throughput', rounds: 16 },
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
-/*
- * Measured rounds per mode, each batch after a warm-up; a multiple of 8, so that each mode takes
- * each place in the rotation equally often (see roundOrder). The throughput scenarios run 16:
- * with 8, the control's median (the baseline against itself) strayed from x 1.000 by 3-4% (one
- * standard deviation over the eleven runs of sessions 6-10), most of the 5% the bar allows.
- */
 const TARGETS = { ratio: 0.95, addedP50: 1, addedP99: 5 };
 
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
