@@ -28,7 +28,7 @@ export interface BatchSpec {
   readonly mode: Mode;
   readonly chains: number;
   readonly steps: number;
-  /** Steps of the warm-up batch, run first and not measured. */
+  /** Steps of the warm-up batch, run first on the same Worker; not gated, reported apart. */
   readonly warmSteps: number;
   /** Names the batch in workflow ids and task queues (`r3`). */
   readonly label: string;
@@ -53,6 +53,8 @@ export interface Batch {
   /** Baseline only: one committed Postgres write issued as each activity starts (see Timings). */
   probeMs: number[];
   cpu: CpuSample;
+  /** The warm-up batch before it, on the same fresh Worker: what its first activities cost. */
+  warmup: Pick<Batch, 'activities' | 'ms' | 'cpu'>;
 }
 
 const CHILD_FLAG = '--capture-batch';
@@ -90,7 +92,7 @@ async function runBatch(
   timings: Timings,
   steps: number,
   label: string,
-): Promise<Batch> {
+): Promise<Omit<Batch, 'warmup'>> {
   const { chains } = spec;
   const params = benchParams();
   timings.overheadMs = [];
@@ -156,8 +158,17 @@ async function child(spec: BatchSpec): Promise<Batch> {
     });
     const running = worker.run();
     try {
-      await runBatch(client, pids, spec, taskQueue, timings, spec.warmSteps, `warmup-${spec.label}`);
-      return await runBatch(client, pids, spec, taskQueue, timings, spec.steps, spec.label);
+      const { activities, ms, cpu } = await runBatch(
+        client,
+        pids,
+        spec,
+        taskQueue,
+        timings,
+        spec.warmSteps,
+        `warmup-${spec.label}`,
+      );
+      const measured = await runBatch(client, pids, spec, taskQueue, timings, spec.steps, spec.label);
+      return { ...measured, warmup: { activities, ms, cpu } };
     } finally {
       worker.shutdown();
       await running;

@@ -7,13 +7,17 @@ import { ms, percentile } from './report';
 const signed = (value: number) => `${value >= 0 ? '+' : '−'}${ms(Math.abs(value))}`;
 const cpuMs = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(2)} ms`);
 
+const throughput = (batches: ReadonlyArray<Pick<Batch, 'activities' | 'ms'>>) =>
+  batches.reduce((n, b) => n + b.activities, 0) / (batches.reduce((s, b) => s + b.ms, 0) / 1000);
+
 function summarise(batches: Batch[]) {
-  const activities = batches.reduce((n, b) => n + b.activities, 0);
-  const seconds = batches.reduce((s, b) => s + b.ms, 0) / 1000;
   const e2e = batches.flatMap((b) => b.e2eMs);
   const overhead = batches.flatMap((b) => b.overheadMs);
+  const warmups = batches.map((b) => b.warmup);
   return {
-    throughput: activities / seconds,
+    throughput: throughput(batches),
+    warmupThroughput: throughput(warmups),
+    warmupWorkerCpu: cpuPerActivity(warmups).worker,
     e2e50: percentile(e2e, 50),
     e2e99: percentile(e2e, 99),
     over50: percentile(overhead, 50),
@@ -80,6 +84,14 @@ export function printScenario(run: {
             (s) => `${s.throughput.toFixed(0)} (x ${(s.throughput / without.throughput).toFixed(3)})`,
           ),
         ],
+        [
+          `throughput, each batch's warm-up before it (a fresh Worker's first ${baseline.batches[0]!.warmup.activities})`,
+          without.warmupThroughput.toFixed(0),
+          ...withPlugin.map(
+            (s) =>
+              `${s.warmupThroughput.toFixed(0)} (x ${(s.warmupThroughput / without.warmupThroughput).toFixed(3)})`,
+          ),
+        ],
         row('in-worker time outside the body, p50', (s) => s.over50),
         row('in-worker time outside the body, p99', (s) => s.over99),
         ...(probes.length > 0
@@ -107,22 +119,24 @@ export function printScenario(run: {
           '   enters the Worker (not awaited by it): what any write made at that moment waits, at the least.'
         : ''),
   );
+  type Summary = ReturnType<typeof summarise>;
   const cpuRows = (
     [
-      ['this process (workers + client)', 'worker'],
-      ['  of which its main thread (activities, plugin JS)', 'mainThread'],
-      ['Temporal dev server', 'temporal'],
-      ['Postgres', 'postgres'],
-      ['other processes on the machine', 'other'],
-      ['whole machine', 'machine'],
-    ] as const
-  ).map(([label, key]) => {
-    const a = without.cpu[key];
+      ['this process (workers + client)', (s) => s.cpu.worker],
+      ['  of which its main thread (activities, plugin JS)', (s) => s.cpu.mainThread],
+      ["  this process during the warm-up (a fresh Worker's first activities)", (s) => s.warmupWorkerCpu],
+      ['Temporal dev server', (s) => s.cpu.temporal],
+      ['Postgres', (s) => s.cpu.postgres],
+      ['other processes on the machine', (s) => s.cpu.other],
+      ['whole machine', (s) => s.cpu.machine],
+    ] as Array<[string, (s: Summary) => number | undefined]>
+  ).map(([label, pick]) => {
+    const a = pick(without);
     return [
       label,
       cpuMs(a),
       ...withPlugin.map((s) => {
-        const b = s.cpu[key];
+        const b = pick(s);
         return a === undefined || b === undefined ? 'n/a' : `${cpuMs(b)} (${signed(b - a)})`;
       }),
     ];
