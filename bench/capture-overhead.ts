@@ -152,7 +152,7 @@ async function runRound(
 }
 
 async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResult[]> {
-  const { chains, steps, gate, rounds } = scenario;
+  const { chains, steps, warmSteps, gate, rounds } = scenario;
   console.log(
     `\n── capture overhead at concurrency ${chains}: ${chains} chains x ${steps} sequential activities, ` +
       `${rounds} rounds of ${MODES.join(', ')}, each batch in a process of its own (worker and client) with a fresh Temporal dev server`,
@@ -202,13 +202,13 @@ async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResu
       baseline.flatMap((b) => b.overheadMs),
       p,
     );
-  const warmupActivities = rounds * chains * scenario.warmSteps;
+  const warmupActivities = rounds * chains * warmSteps;
   /** A fresh Worker's first activities, from each batch's warm-up: reported, never gated. */
   const warmupRow = (mode: Compared): TargetResult => ({
     part: 'capture',
     name:
       `${mode === 'baseline-again' ? 'control: the baseline against itself' : `commit ${mode}: throughput with / without plugin`}, ` +
-      `a fresh Worker's first ${chains * scenario.warmSteps} activities (each batch's warm-up), ` +
+      `a fresh Worker's first ${chains * warmSteps} activities (each batch's warm-up), ` +
       `at concurrency ${chains}, ${warmupActivities} activities per mode`,
     driver: 'postgres',
     measured: ratioOf(mode, warmupRatios).measured,
@@ -239,7 +239,7 @@ async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResu
     const { ratio: bar, latency: latencyGated } = GATES[mode];
     const ratio = ratioOf(mode);
     const recorded = await recordedCounts(setup.databaseUrl, prefix, mode);
-    const expected = rounds * chains * (steps + scenario.warmSteps);
+    const expected = rounds * chains * (steps + warmSteps);
     // Per attempt: args[0] (params), args[1] (Dataset) in, result (Dataset) out.
     const allRecorded =
       recorded['executions'] === expected &&
