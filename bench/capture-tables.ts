@@ -26,6 +26,8 @@ function summarise(batches: Batch[]) {
   };
 }
 
+type Summary = ReturnType<typeof summarise>;
+
 /** Prints one concurrency's rounds, latencies and CPU per activity, with what each figure measures. */
 export function printScenario(run: {
   /** The baseline first, then each plugin mode. */
@@ -71,27 +73,23 @@ export function printScenario(run: {
     ms(pick(without)),
     ...withPlugin.map((s) => `${ms(pick(s))} (${signed(pick(s) - pick(without))})`),
   ];
+  /** Activities per second, and each plugin mode's ratio to the baseline. */
+  const rateRow = (label: string, pick: (s: Summary) => number) => [
+    label,
+    pick(without).toFixed(0),
+    ...withPlugin.map((s) => `${pick(s).toFixed(0)} (x ${(pick(s) / pick(without)).toFixed(3)})`),
+  ];
   const headers = ['measure', `${baseline.label}`, ...plugin.map((m) => `${m.label} (− baseline)`)];
   const align = ['left' as const, ...run.modes.map(() => 'right' as const)];
   console.log(
     formatTable(
       headers,
       [
-        [
-          'throughput (activities/s)',
-          without.throughput.toFixed(0),
-          ...withPlugin.map(
-            (s) => `${s.throughput.toFixed(0)} (x ${(s.throughput / without.throughput).toFixed(3)})`,
-          ),
-        ],
-        [
+        rateRow('throughput (activities/s)', (s) => s.throughput),
+        rateRow(
           `throughput, each batch's warm-up before it (a fresh Worker's first ${baseline.batches[0]!.warmup.activities})`,
-          without.warmupThroughput.toFixed(0),
-          ...withPlugin.map(
-            (s) =>
-              `${s.warmupThroughput.toFixed(0)} (x ${(s.warmupThroughput / without.warmupThroughput).toFixed(3)})`,
-          ),
-        ],
+          (s) => s.warmupThroughput,
+        ),
         row('in-worker time outside the body, p50', (s) => s.over50),
         row('in-worker time outside the body, p99', (s) => s.over99),
         ...(probes.length > 0
@@ -119,7 +117,6 @@ export function printScenario(run: {
           '   enters the Worker (not awaited by it): what any write made at that moment waits, at the least.'
         : ''),
   );
-  type Summary = ReturnType<typeof summarise>;
   const cpuRows = (
     [
       ['this process (workers + client)', (s) => s.cpu.worker],
