@@ -164,15 +164,13 @@ async function runScenario(setup: Setup, scenario: Scenario): Promise<TargetResu
   }
   const baseline = batches.get('baseline')!;
   const rate = (b: Pick<Batch, 'activities' | 'ms'>) => b.activities / (b.ms / 1000);
-  const ratios = new Map(
-    COMPARED.map((mode) => [mode, batches.get(mode)!.map((b, i) => rate(b) / rate(baseline[i]!))]),
-  );
-  const warmupRatios = new Map(
-    COMPARED.map((mode) => [
-      mode,
-      batches.get(mode)!.map((b, i) => rate(b.warmup) / rate(baseline[i]!.warmup)),
-    ]),
-  );
+  /** Each compared mode's per-round throughput ratios to the baseline, over the part `of` picks. */
+  const ratiosOver = (of: (b: Batch) => Pick<Batch, 'activities' | 'ms'>) =>
+    new Map(
+      COMPARED.map((mode) => [mode, batches.get(mode)!.map((b, i) => rate(of(b)) / rate(of(baseline[i]!)))]),
+    );
+  const ratios = ratiosOver((b) => b);
+  const warmupRatios = ratiosOver((b) => b.warmup);
   const probes = baseline.flatMap((b) => b.probeMs);
   const floor = { p50: percentile(probes, 50), p99: percentile(probes, 99) };
   printScenario({
