@@ -11,6 +11,9 @@ export default defineConfig({
     setupFiles: ['test/support/quiet-runtime.ts'],
     reporters: ['default', './test/support/summary-reporter.ts'],
     testTimeout: 60_000,
+    // One retry, because a test that shares two cores with the Temporal and Postgres servers can
+    // lose a race to load; the summary reporter names every test that needed it.
+    retry: 1,
     hookTimeout: 120_000,
   },
 });
