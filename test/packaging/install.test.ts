@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -86,7 +87,8 @@ const TSCONFIG = {
 
 describe('the packed package in a user project', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'lineage-packaging-'));
-  afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+  // The installed project holds Temporal's native bridge and PGlite: removing it can take a minute on a busy disk.
+  afterAll(() => rm(workDir, { recursive: true, force: true }), 600_000);
 
   it('installs offline, compiles a TypeScript Worker, records a workflow, and `npx lineage runs` shows it', async () => {
     const tarball = await packPackage(workDir);
