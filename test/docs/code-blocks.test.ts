@@ -39,5 +39,5 @@ describe('TypeScript examples in the README and docs/', () => {
     const errors = typeCheckBlocks([...blocks, wrong], workDir);
     expect(errors.filter((error) => !error.startsWith('wrong.md:1'))).toEqual([]);
     expect(errors).toEqual([expect.stringMatching(/^wrong\.md:1 \(block line 2\): .*dataBaseUrl/)]);
-  }, 300_000);
+  }, 600_000);
 });
