@@ -160,5 +160,5 @@ describe('the packed package in a user project', () => {
       { type: 'prepare', state: 'COMPLETE', out: ['Dataset'] },
       { type: 'train', state: 'COMPLETE', out: ['Model'] },
     ]);
-  }, 900_000);
+  }, 1_200_000);
 });
