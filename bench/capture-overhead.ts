@@ -34,11 +34,11 @@ import { ms, percentile, stats, type TargetResult } from './report';
  * `rounds`: measured rounds per mode, each batch after a warm-up; a multiple of 8, so that each
  * mode takes each place in the rotation equally often (see roundOrder). The throughput scenarios
  * run 16: with 8, the control's median (the baseline against itself) strayed from x 1.000 by 3-4%
- * (one standard deviation over the eleven runs of sessions 6-10), most of the 5% the bar allows.
+ * (one standard deviation across runs), most of the 5% the bar allows.
  *
  * `warmSteps`: the warm-up batch each measured batch follows, on the same Worker. A fresh Worker
  * runs its first thousands of activities while V8 still compiles the code they call, Temporal's
- * and the plugin's alike, so what they cost is partly the compiler's. In session 12's trials at
+ * and the plugin's alike, so what they cost is partly the compiler's. Measured at
  * concurrency 50 (four pairs each), after 200 activities of warm-up the plugin added 0.52 ms of
  * the Worker's CPU per activity, after 2,000 0.36 ms and after 4,000 0.29 ms (the baseline itself
  * cost 2.90, 2.63 and 2.60 ms). A Worker runs for hours, so the throughput scenarios gate the
@@ -64,7 +64,7 @@ type PluginMode = (typeof PLUGIN_MODES)[number] & Mode;
 /** `baseline-again`: the baseline a second time, measured like a plugin mode (the A/A control). */
 type Compared = Exclude<Mode, 'baseline'>;
 
-/** Bars per mode: issue 7's apply to batched; before-result keeps the bar it was accepted at (issue 2). */
+/** Bars per mode: the throughput and latency targets apply to batched; before-result has a bar of its own. */
 const GATES: Record<PluginMode, { ratio: number; latency: boolean }> = {
   'before-result': { ratio: 0.85, latency: false },
   batched: { ratio: TARGETS.ratio, latency: true },

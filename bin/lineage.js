@@ -3,18 +3,23 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS bin loads its entry point with require */
 'use strict';
 
-// The built CLI when the package has been compiled (what an installed package runs); otherwise,
-// in a source checkout, the TypeScript entry point through tsx's CommonJS hook.
+// In a source checkout (src/cli/main.ts beside this file) the TypeScript sources run through tsx,
+// so a stale dist/ never shadows an edit; an installed package ships no sources and runs dist/.
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
-const built = join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
+const root = join(__dirname, '..');
+const source = join(root, 'src', 'cli', 'main.ts');
+const built = join(root, 'dist', 'src', 'cli', 'main.js');
 let cli;
-if (existsSync(built)) {
+if (existsSync(source)) {
+  require('tsx/cjs');
+  cli = require(source);
+} else if (existsSync(built)) {
   cli = require(built);
 } else {
-  require('tsx/cjs');
-  cli = require('../src/cli/main.ts');
+  console.error(`lineage: ${built} is missing: this copy of temporal-lineage was not built (npm run build).`);
+  process.exit(1);
 }
 
 cli.runCliProcess();

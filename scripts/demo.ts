@@ -11,7 +11,7 @@ import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createMlActivities } from '../activities';
 import type { TrainingPipelineResult } from '../workflows/training-pipeline';
-import type { DevServer } from '../src/dev/dev-server';
+import type { DevServer } from '../dev/dev-server';
 import {
   getChildRuns,
   getRun,

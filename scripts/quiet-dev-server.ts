@@ -1,8 +1,8 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDevServer, type DevServer } from '../src/dev/dev-server';
-import { findTemporalCli } from '../src/dev/temporal-cli';
+import { startDevServer, type DevServer } from '../dev/dev-server';
+import { findTemporalCli } from '../dev/temporal-cli';
 
 /**
  * {@link startDevServer}, minus the CLI's start-up banner and server log lines on our stdout and

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startDevServer } from '../../src/dev/dev-server';
+import { startDevServer } from '../../dev/dev-server';
 import { startPostgresCluster } from './postgres-cluster';
 
 declare module 'vitest' {

