@@ -89,7 +89,7 @@ export class FileDigester {
     } catch (error) {
       if (error instanceof TooLarge) return { contentNote: error.message };
       const code = (error as NodeJS.ErrnoException).code ?? 'read error';
-      return { contentNote: `could not be read when recorded (${code})` };
+      return { contentNote: `file could not be read when recorded (${code})` };
     }
   }
 
