@@ -164,7 +164,8 @@ export class FileDigester {
 function hashFile(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(path)
+    // 1 MiB reads: the default 64 KiB costs a system call and an event-loop turn per 64 KiB of a big dataset.
+    createReadStream(path, { highWaterMark: 1 << 20 })
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)
       .on('end', () => resolve(hash.digest('hex')));
