@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatMs } from '../scripts/format-table';
 import { runCaptureBench } from './capture-overhead';
+import { runFileDigestBench } from './file-digests';
 import { buildInstalledPackage } from './installed-package';
 import { startBenchPostgres } from './postgres';
 import { runQueryBench } from './queries';
@@ -40,7 +41,10 @@ async function main(): Promise<void> {
     const pg = await startBenchPostgres();
     try {
       console.log(`Postgres: ${pg.label}`);
-      if (only !== 'queries') results.push(...(await runCaptureBench(pg, installed)));
+      if (only !== 'queries') {
+        results.push(...(await runCaptureBench(pg, installed)));
+        results.push(...(await runFileDigestBench()));
+      }
       if (only !== 'capture') {
         const outDir = join(__dirname, '..', 'test-output', 'bench');
         const common = { adminUrl: pg.url, outDir, cliBin: installed.bin };

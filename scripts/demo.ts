@@ -21,6 +21,8 @@ import {
   openStore,
   upstreamOf,
   type ArtifactRow,
+  type CodeIdentity,
+  type EnvironmentFacts,
   type ExecutionWithArtifacts,
   type LineageStore,
 } from '../src';
@@ -196,6 +198,36 @@ async function printProvenance(store: LineageStore, family: ExecutionWithArtifac
   }
 }
 
+/** The code and environment the run's executions recorded by themselves: nothing was declared. */
+function printCodeAndEnvironment(family: ExecutionWithArtifacts[]): void {
+  const withCode = family.filter((e) => e.code && e.environment);
+  const first = withCode[0];
+  if (!first) throw new Error('the run recorded no code or environment');
+  const code = first.code!.value as CodeIdentity;
+  const env = first.environment!.value as EnvironmentFacts;
+  const commit = code.git.commit
+    ? `${code.git.commit.slice(0, 12)}${code.git.dirty ? ` + uncommitted changes (${code.git.diffDigest?.slice(0, 19) ?? 'not digested'})` : ' (clean)'}`
+    : 'not a git checkout';
+  console.log(`\nCode and environment (recorded once per Worker, linked to every execution)`);
+  console.log(`  commit       ${commit}`);
+  console.log(`  package      ${code.package.name ?? '?'}@${code.package.version ?? '?'}`);
+  console.log(`  bundle       ${code.workflowBundle?.slice(0, 19) ?? 'unknown'}`);
+  const functions = new Map(withCode.map((e) => [e.activityType, (e.code!.value as CodeIdentity).function]));
+  for (const [type, digest] of [...functions].sort())
+    console.log(`  function     ${type.padEnd(16)} ${digest?.slice(0, 19) ?? 'not registered by name'}`);
+  console.log(
+    `  environment  Node ${env.node} on ${env.os.platform}/${env.os.arch} ${env.os.release}, ` +
+      `${env.cpu.count} x ${env.cpu.model}, ${(env.memoryBytes / 1024 ** 3).toFixed(1)} GiB, ` +
+      `@temporalio/worker ${env.temporal['@temporalio/worker'] ?? '?'}, ` +
+      `${Object.keys(env.dependencies).length} dependencies (${env.lockfile?.file ?? 'no lockfile'})`,
+  );
+  const environments = new Set(withCode.map((e) => e.environment!.id));
+  console.log(
+    `  artifacts    Environment #${[...environments].join(', #')}, ` +
+      `${new Set(withCode.map((e) => e.code!.id)).size} Code artifacts for ${functions.size} activity types`,
+  );
+}
+
 async function main(): Promise<void> {
   let t = performance.now();
   const server = await startQuietDevServer();
@@ -215,7 +247,9 @@ async function main(): Promise<void> {
     );
     // The plugin closed its PGlite store when the Worker stopped; PGlite takes one opener per folder.
     store = await openStore({ dir: LINEAGE_DIR });
-    await printProvenance(store, await printRun(store, name));
+    const family = await printRun(store, name);
+    printCodeAndEnvironment(family);
+    await printProvenance(store, family);
     console.log(
       `\nLineage is in ${LINEAGE_DIR}/ (embedded PGlite), the ML files in ${DATA_DIR}/; run the demo again to add a run.\n` +
         `Inspect more: npm run lineage -- show ${name.split('/')[0]}   |   npm run lineage -- trace <artifact-id>   |   npm run lineage -- ui`,

@@ -105,6 +105,8 @@ export type {
   CodeChange,
   MetricDelta,
 } from './query/diff';
+/** Per-step code changes and environment changes, as {@link diffRuns} lists them. */
+export type { StepCodeChange, EnvironmentChange } from './query/diff-code';
 /**
  * Two or more runs side by side: every parameter that differs in any of them and every Metrics
  * field, one column per run ({@link diffRuns} of the first against each other one, pivoted).
@@ -184,6 +186,19 @@ export type { ExecutionState, RunStatus } from './store/schema';
 /** Typed artifact recognition: the built-in types and the shape of a user-defined one. */
 export { builtInArtifactTypes, VALUE_TYPE } from './artifacts/types';
 export type { ArtifactType } from './artifacts/types';
+/**
+ * Locations recognised without a `kind` (`file://` URIs, existing absolute paths, `s3://`, `gs://`,
+ * `http(s)://`) are `File` artifacts; a resolver supplies the digest of a remote scheme's URI.
+ */
+export { FILE_TYPE } from './artifacts/locations';
+export type { ArtifactResolver } from './artifacts/file-digest';
+/**
+ * Every execution's code and environment are INPUT events at these reserved paths, to `Code` and
+ * `Environment` artifacts; the query API returns them as `execution.code` and `execution.environment`.
+ */
+export { CODE_PATH, CODE_TYPE, ENVIRONMENT_PATH, ENVIRONMENT_TYPE } from './artifacts/tracked-paths';
+export type { CodeIdentity } from './capture/code-tracking';
+export type { WorkerFacts, GitFacts, PackageFacts, EnvironmentFacts } from './capture/worker-facts';
 /** The reversible value encoding and its digest, as stored in `artifacts.value`. */
 export { encodeValue, decodeValue } from './artifacts/encode';
 export type { EncodedValue } from './artifacts/encode';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_REDACT_KEYS, type RedactHook } from './artifacts/redact';
+import type { ArtifactResolver } from './artifacts/file-digest';
 import type { ArtifactType } from './artifacts/types';
 import { LineageOptionsError } from './errors';
 import type { LineageStore } from './store/open-store';
@@ -60,6 +61,25 @@ export const LineagePluginOptionsSchema = z.strictObject({
     .int()
     .nonnegative()
     .default(1024 ** 3),
+  /**
+   * Environment variables recorded in each Worker's `Environment` artifact (none by default), e.g.
+   * `['CUDA_VISIBLE_DEVICES']`. Values pass through redaction: a name that `redactKeys` matches, or
+   * a value the `redact` hook picks (path `env.NAME`), is stored as `[redacted]`.
+   */
+  captureEnv: z.array(z.string().min(1)).default([]),
+  /**
+   * Content digests for URIs of other schemes, by scheme without the colon (`s3`, `gs`, `https`):
+   * called with the URI, returns its digest (an ETag, a version id) or undefined when unknown.
+   * Without one, such URIs are stored as they are and nothing goes over the network.
+   */
+  artifactResolvers: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9+.-]*$/, 'expected a URI scheme such as s3 (lower case, no colon)'),
+      z.custom<ArtifactResolver>((value) => typeof value === 'function', {
+        message: 'expected (uri) => string | undefined | Promise<string | undefined>',
+      }),
+    )
+    .default({}),
   /** Extra typed artifact kinds, tried before the built-in Dataset, Model and Metrics. */
   artifactTypes: z.array(ArtifactTypeSchema).default([]),
   /**

@@ -2,10 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimplePlugin } from '@temporalio/plugin';
 import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
+import { createRedaction } from './artifacts/redact';
 import { lineageActivityInterceptor } from './capture/activity-interceptor';
+import { workflowBundleDigest } from './capture/code-tracking';
 import { Recorder } from './capture/recorder';
 import { lineageSinks } from './capture/sinks';
-import { parsePluginOptions, type LineagePluginOptions } from './options';
+import { collectWorkerFacts, type WorkerFacts } from './capture/worker-facts';
+import { parsePluginOptions, type LineagePluginOptions, type ResolvedLineageOptions } from './options';
 import type { LineageStore } from './store/open-store';
 
 /**
@@ -30,11 +33,14 @@ function workflowInterceptorsModule(): string {
  */
 export class LineagePlugin extends SimplePlugin {
   private readonly recorder: Recorder;
+  private readonly lineageOptions: ResolvedLineageOptions;
+  private facts: Promise<WorkerFacts> | undefined;
   private runningWorkers = 0;
 
   /** @throws {@link LineageOptionsError} when an option does not validate. */
   constructor(options: LineagePluginOptions = {}) {
-    const recorder = new Recorder(parsePluginOptions(options));
+    const parsed = parsePluginOptions(options);
+    const recorder = new Recorder(parsed);
     super({
       name: 'temporal-lineage',
       workerInterceptors: {
@@ -43,11 +49,27 @@ export class LineagePlugin extends SimplePlugin {
       },
     });
     this.recorder = recorder;
+    this.lineageOptions = parsed;
+  }
+
+  /**
+   * What this process's Workers record once as their code and environment: git commit and dirty
+   * state of the working directory, the worker package, Node, OS, CPU, memory, dependency
+   * versions and the `captureEnv` variables. Computed once, when the first Worker starts.
+   */
+  workerFacts(): Promise<WorkerFacts> {
+    this.facts ??= collectWorkerFacts({
+      cwd: process.cwd(),
+      captureEnv: this.lineageOptions.captureEnv,
+      redaction: createRedaction(this.lineageOptions.redactKeys, this.lineageOptions.redact),
+    });
+    return this.facts;
   }
 
   override configureWorker(options: WorkerOptions): WorkerOptions {
     const configured = super.configureWorker(options);
     if (configured.identity) this.recorder.worker.identity = configured.identity;
+    this.recorder.tracking.addActivities(configured.activities);
     // An encrypting codec means payloads are secret: the store then keeps digests only (see runWorker).
     this.recorder.useCodecs((configured.dataConverter?.payloadCodecs?.length ?? 0) > 0);
     this.recorder.worker.buildId = configured.workerDeploymentOptions?.version.buildId ?? null;
@@ -68,6 +90,9 @@ export class LineagePlugin extends SimplePlugin {
     // for it. Not awaited: with onStoreError 'continue' an unreachable store must not stop the
     // worker, and with 'fail' each attempt reports it.
     this.recorder.warmUp();
+    // Before the Worker polls: its first attempt already links the code and environment.
+    const [bundle, facts] = await Promise.all([workflowBundleDigest(worker.options), this.workerFacts()]);
+    this.recorder.tracking.started(bundle, facts);
     try {
       await super.runWorker(worker, next);
     } finally {

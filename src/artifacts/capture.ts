@@ -4,7 +4,8 @@ import type { ContentDigest, FileDigester } from './file-digest';
 import { childPath } from './paths';
 import { maskUrlPasswords, NO_REDACTION, type Redaction } from './redact';
 import { safeText } from './safe-text';
-import { recogniseType, uriOf, VALUE_TYPE, type ArtifactType } from './types';
+import { FILE_TYPE, isBarePath, recogniseArtifact, storedLocation } from './locations';
+import { uriOf, VALUE_TYPE, type ArtifactType } from './types';
 
 /** An artifact as capture computed it, before the store gives it an id. */
 export interface ArtifactDraft {
@@ -77,7 +78,7 @@ function findNestedTyped(root: unknown, rootPath: string, settings: CaptureSetti
   for (let next = 0; next < queue.length && next < TYPED_SEARCH_NODES; next++) {
     const { value, path, depth } = queue[next]!;
     if (depth > 0) {
-      const type = recogniseType(types, value);
+      const type = recogniseArtifact(types, value);
       if (type) found.push({ path, value, type });
     }
     if (depth >= TYPED_SEARCH_DEPTH || !isPlainContainer(value)) continue;
@@ -122,7 +123,7 @@ function uriForms(
     properties.uriNote = 'redacted';
     return NO_URI;
   }
-  const uri = safeText(maskUrlPasswords(raw));
+  const uri = safeText(maskUrlPasswords(storedLocation(raw)));
   if (uri.length <= MAX_URI_CHARS) return { raw, stored: uri, identity: uri };
   properties.uriNote = `URI of ${uri.length} characters is too long to store (sha256 ${sha256Hex(uri)})`;
   return { raw, stored: null, identity: uri };
@@ -181,7 +182,14 @@ function marker(path: string, encoded: EncodedValue): Unhashed {
 
 /** The draft of `found`, given what hashing the file behind its URI found (nothing: no file). */
 function finish(found: Unhashed, content: ContentDigest, settings: CaptureSettings): ArtifactDraft {
-  const { canonical, typeName, uri, properties } = found;
+  const { canonical, properties } = found;
+  let { typeName, uri } = found;
+  // An absolute path that names nothing was just a string: the value stays a plain value.
+  if (typeName === FILE_TYPE && content.missing && uri.raw !== undefined && isBarePath(uri.raw)) {
+    typeName = VALUE_TYPE;
+    uri = NO_URI;
+    content = NO_CONTENT;
+  }
   const vDigest = canonicalDigest(canonical);
   const sizeBytes = Buffer.byteLength(canonical);
   let inline = sizeBytes <= settings.maxInlineBytes;
@@ -230,6 +238,21 @@ function fileContents(
   );
 }
 
+/**
+ * The artifact of a value capture produces by itself rather than finds in arguments (the code
+ * that ran, the environment): given its type, with no recognition, no redaction and no file.
+ */
+export function draftArtifact(
+  path: string,
+  typeName: string,
+  value: unknown,
+  settings: CaptureSettings,
+): CapturedArtifact {
+  const canonical = canonicalJson(encodeValue(value, NO_REDACTION, path));
+  const found: Unhashed = { path, canonical, typeName, uri: NO_URI, properties: {} };
+  return { path, artifact: finish(found, NO_CONTENT, settings) };
+}
+
 /** Drafts every artifact of `found`, given what hashing the files they name found. */
 function finishAll(
   found: readonly Unhashed[],
@@ -259,7 +282,7 @@ function collectUnsafe(
     const root = marker(path, tag('redacted'));
     return { found: [root], canonical: root.canonical };
   }
-  const root = unhashed(path, value, recogniseType(settings.types, value), settings, canonical);
+  const root = unhashed(path, value, recogniseArtifact(settings.types, value), settings, canonical);
   const found = [root];
   for (const nested of findNestedTyped(value, path, settings))
     found.push(unhashed(nested.path, nested.value, nested.type, settings));

@@ -23,6 +23,7 @@ import {
 } from '../store/write-records';
 import type { RunEnd, RunStart } from '../store/write-runs';
 import { BackgroundWrites } from './background-writes';
+import { CodeTracking } from './code-tracking';
 import { describeError, DIGEST_ONLY_TEXT, storeUnavailableFailure, unavailableEnd } from './error-record';
 import type { LineageHeader } from './lineage-header';
 import type { RunEndStatus } from './sink-types';
@@ -57,6 +58,8 @@ export class Recorder {
   private readonly gate: StoreGate;
   /** `commit: 'batched'`: writes the activity and the workflow do not wait for. */
   private readonly background = new BackgroundWrites();
+  /** The `$code` and `$environment` inputs added to every attempt (filled in by the plugin). */
+  readonly tracking = new CodeTracking();
   /** Filled in by the plugin from the Worker's options. */
   worker: { identity: string; buildId: string | null } = {
     identity: `${process.pid}@${hostname()}`,
@@ -67,7 +70,7 @@ export class Recorder {
     this.settings = {
       types: [...options.artifactTypes, ...builtInArtifactTypes],
       maxInlineBytes: options.maxInlineBytes,
-      files: new FileDigester(options.maxFileDigestBytes),
+      files: new FileDigester(options.maxFileDigestBytes, options.artifactResolvers),
       redaction: createRedaction(options.redactKeys, options.redact),
       digestOnly: false,
     };
@@ -164,6 +167,7 @@ export class Recorder {
     const cacheKey = cacheKeyOf(info.activityType, inputDigest, inputs);
     const run = info.workflowExecution ?? { workflowId: '(none)', runId: info.activityId };
     const key: AttemptKey = { ...run, activityId: info.activityId, attempt: info.attempt };
+    const tracked = this.tracking.inputsFor(info.activityType, this.settings);
     const startOf = (decision: Pick<ReuseDecision, 'rerunOf' | 'cacheVersion'>): AttemptStart => ({
       run,
       workflowType: info.workflowType ?? '(standalone)',
@@ -176,7 +180,7 @@ export class Recorder {
       buildId: this.worker.buildId,
       startedAt,
       inputDigest,
-      inputs,
+      inputs: tracked.length === 0 ? inputs : [...inputs, ...tracked],
       rerunOf: decision.rerunOf,
       cacheKey,
       cacheVersion: decision.cacheVersion,

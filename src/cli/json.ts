@@ -60,5 +60,7 @@ export function executionJson(e: ExecutionWithArtifacts) {
     error: error ? { type: error.type ?? null, message: error.message ?? null } : null,
     inputs: side(e.inputs),
     outputs: side(e.outputs),
+    code: e.code ? artifactJson(e.code) : null,
+    environment: e.environment ? artifactJson(e.environment) : null,
   };
 }

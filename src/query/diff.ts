@@ -1,5 +1,6 @@
 import { builtInArtifactTypes, VALUE_TYPE } from '../artifacts/types';
 import type { LineageStore } from '../store/open-store';
+import { diffEnvironments, diffStepCode, type EnvironmentChange, type StepCodeChange } from './diff-code';
 import { labelSteps, loadFamily, type FamilyRun, type Step } from './diff-steps';
 import { leaves, looksTyped, sameValue } from './flatten';
 import { getRun } from './get-run';
@@ -55,9 +56,12 @@ export interface ArtifactChange {
   readonly b: ArtifactRef | null;
 }
 
-/** Code identity that differs: build ids, worker identities, activity or workflow types, task queues. */
+/**
+ * Code identity that differs across a whole run: build ids, activity or workflow types, task
+ * queues. Which Worker process ran a step (`pid@host`) is not code and is not compared.
+ */
 export interface CodeChange {
-  readonly what: 'workflowType' | 'activityTypes' | 'buildId' | 'workerIdentity' | 'taskQueue';
+  readonly what: 'workflowType' | 'activityTypes' | 'buildId' | 'taskQueue';
   readonly a: string[];
   readonly b: string[];
 }
@@ -78,12 +82,16 @@ export interface MetricDelta {
 export interface RunDiff {
   readonly a: DiffRun;
   readonly b: DiffRun;
-  /** True when steps, parameters, inputs, code and outputs are all the same (metrics may still be listed). */
+  /** True when steps, parameters, inputs, code, environment and outputs are all the same (metrics may still be listed). */
   readonly identical: boolean;
   readonly steps: StepChange[];
   readonly parameters: ParameterChange[];
   readonly inputs: ArtifactChange[];
   readonly code: CodeChange[];
+  /** Steps whose code changed: the activity function's source, the git commit, the bundle, the package. */
+  readonly stepCode: StepCodeChange[];
+  /** Fields of the Workers' environments that differ (Node, OS, dependency versions, `captureEnv`). */
+  readonly environment: EnvironmentChange[];
   readonly outputs: ArtifactChange[];
   /** Every numeric Metrics field on either side, equal ones included (delta 0). */
   readonly metrics: MetricDelta[];
@@ -173,7 +181,6 @@ function codeSets(side: Side) {
     workflowType: side.family.map((f) => `${f.path || '(root)'}: ${f.run.workflowType ?? '?'}`),
     activityTypes: set((s) => s.execution.activityType),
     buildId: set((s) => s.execution.buildId),
-    workerIdentity: set((s) => s.execution.workerIdentity),
     taskQueue: set((s) => s.execution.taskQueue),
   };
 }
@@ -182,7 +189,8 @@ function codeSets(side: Side) {
  * What changed between two runs (anything {@link getRun} accepts, child runs included):
  * steps added, removed or ending differently; parameters (workflow arguments and plain-value
  * activity inputs, leaf by leaf); typed input artifacts (same URI with another digest is changed
- * data); code (build ids, worker identities, activity and workflow types); outputs; and the
+ * data); code (build ids, activity and workflow types, and per step the activity's source, git
+ * commit and bundle); the Workers' environments; outputs; and the
  * delta of every numeric Metrics field. Steps are matched by activity type and lineage position,
  * labelled `activityType#n` (`childWorkflowType/activityType#n` inside child runs).
  *
@@ -213,6 +221,7 @@ export async function diffRuns(store: LineageStore, refA: string, refB: string):
   const inputs: ArtifactChange[] = [];
   const outputs: ArtifactChange[] = [];
   const metrics: MetricDelta[] = [];
+  const stepCode: StepCodeChange[] = [];
   for (const [label, x, y] of pairs(a.steps, b.steps)) {
     const end = (s: Step | undefined) => (s ? { state: s.execution.state, attempts: s.attempts } : null);
     if (!x || !y) steps.push({ step: label, change: x ? 'removed' : 'added', a: end(x), b: end(y) });
@@ -233,6 +242,7 @@ export async function diffRuns(store: LineageStore, refA: string, refB: string):
         return out;
       };
       parameters.push(...compareLeaves(label, valueLeaves(x), valueLeaves(y)));
+      stepCode.push(...diffStepCode(label, x.execution, y.execution));
       inputs.push(
         ...compareArtifacts(
           label,
@@ -258,7 +268,11 @@ export async function diffRuns(store: LineageStore, refA: string, refB: string):
   const code = (Object.keys(codeA) as Array<CodeChange['what']>)
     .filter((what) => !sameValue(codeA[what], codeB[what]))
     .map((what) => ({ what, a: codeA[what], b: codeB[what] }));
-  const identical = [steps, parameters, inputs, code, outputs].every((list) => list.length === 0);
+  const executionsOf = (side: Side) => [...side.steps.values()].map((step) => step.execution);
+  const environment = diffEnvironments(executionsOf(a), executionsOf(b));
+  const identical = [steps, parameters, inputs, code, stepCode, environment, outputs].every(
+    (list) => list.length === 0,
+  );
   return {
     a: describe(a.run),
     b: describe(b.run),
@@ -267,6 +281,8 @@ export async function diffRuns(store: LineageStore, refA: string, refB: string):
     parameters,
     inputs,
     code,
+    stepCode,
+    environment,
     outputs,
     metrics,
   };

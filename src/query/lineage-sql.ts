@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { TRACKED_PATH_LIKE } from '../artifacts/tracked-paths';
 
 /** Where a walk starts, resolved to store ids. */
 export type WalkSeed =
@@ -70,6 +71,8 @@ function seedQuery(seed: WalkSeed): SQL {
  * inline Metrics) is not: two unrelated evaluations that return the same accuracy share that
  * row, and following it would invent lineage. Reached from an execution, such an artifact
  * leads only to executions of the same run tree (`root`); as the walk's seed, to all of them.
+ * An execution's code and environment (tracked paths) are not data it read: the walk does not
+ * step to them, or every run on one Worker would be one another's lineage.
  */
 function walkCte(name: string, direction: 'upstream' | 'downstream', maxHops: number, scoped: boolean): SQL {
   const [fromArtifact, fromExecution] = direction === 'upstream' ? ['OUTPUT', 'INPUT'] : ['INPUT', 'OUTPUT'];
@@ -87,6 +90,7 @@ function walkCte(name: string, direction: 'upstream' | 'downstream', maxHops: nu
       union all
       select 'artifact'::text, e.artifact_id, w.root from events e
       where w.kind = 'execution' and e.execution_id = w.id and e.type = ${fromExecution}
+        and e.path not like ${TRACKED_PATH_LIKE}
     ) n
     where w.hops <= ${maxHops}
   )`;

@@ -18,8 +18,13 @@ export interface EventArtifact {
 
 /** An execution with its input and output artifacts. */
 export interface ExecutionWithArtifacts extends ExecutionRow {
+  /** What the activity was given (`args[…]` and what is nested in them). */
   readonly inputs: EventArtifact[];
   readonly outputs: EventArtifact[];
+  /** The `Code` artifact of the code that ran it (activity source digest, bundle, git commit); null before it was recorded. */
+  readonly code: ArtifactRow | null;
+  /** The `Environment` artifact of the Worker that ran it; null before it was recorded. */
+  readonly environment: ArtifactRow | null;
 }
 
 /**

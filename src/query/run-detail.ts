@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
+import { CODE_PATH, ENVIRONMENT_PATH, isTrackedPath } from '../artifacts/tracked-paths';
 import { LineageNotFoundError } from '../errors';
 import type { LineageStore } from '../store/open-store';
 import { artifacts, associations, contexts, events, executions, parentContexts } from '../store/schema';
@@ -66,8 +67,18 @@ export async function attachArtifacts(
   return rows.map((row) => {
     const mine = byExecution.get(row.id) ?? [];
     const side = (type: string) =>
-      mine.filter((edge) => edge.type === type).map(({ path, artifact }) => ({ path, artifact }));
-    return { ...row, inputs: side('INPUT'), outputs: side('OUTPUT') };
+      mine
+        .filter((edge) => edge.type === type && !isTrackedPath(edge.path))
+        .map(({ path, artifact }) => ({ path, artifact }));
+    const tracked = (path: string) =>
+      mine.find((edge) => edge.type === 'INPUT' && edge.path === path)?.artifact ?? null;
+    return {
+      ...row,
+      inputs: side('INPUT'),
+      outputs: side('OUTPUT'),
+      code: tracked(CODE_PATH),
+      environment: tracked(ENVIRONMENT_PATH),
+    };
   });
 }
 

@@ -89,9 +89,23 @@ function render(out: Output, diff: RunDiff): void {
   section(
     out,
     'Code',
-    'same workflow and activity types, build ids and worker identities',
+    'same workflow and activity types, build ids and task queues',
     diff.code.map((ch) => [ch.what, ch.a.join('\n'), ch.b.join('\n')]),
     ['WHAT', 'A', 'B'],
+  );
+  section(
+    out,
+    'Code changed, per step',
+    'same activity functions, commits and workflow bundles',
+    diff.stepCode.map((ch) => [ch.step, ch.what, ch.a ?? '—', ch.b ?? '—']),
+    ['STEP', 'WHAT', 'A', 'B'],
+  );
+  section(
+    out,
+    'Environment',
+    'same environments (Node, OS, CPU, memory, dependencies, captured variables)',
+    diff.environment.map((ch) => [ch.field, ch.a ?? '—', ch.b ?? '—']),
+    ['FIELD', 'A', 'B'],
   );
   section(out, 'Outputs', 'same outputs', artifactRows(diff.outputs), [
     'STEP',

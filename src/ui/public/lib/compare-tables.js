@@ -91,7 +91,8 @@ export function otherDifferences(cmp) {
       ['steps', diff.steps],
       ['inputs', diff.inputs],
       ['outputs', diff.outputs],
-      ['code', diff.code],
+      ['code', [...diff.code, ...diff.stepCode]],
+      ['environment', diff.environment],
     ];
     const total = counts.reduce((n, [, list]) => n + list.length, 0);
     const ref = (x) => (x ? `${x.type} ${x.label}` : '—');
@@ -103,7 +104,7 @@ export function otherDifferences(cmp) {
         {},
         `${shortRun(diff.b.name)} vs baseline: `,
         total === 0
-          ? 'same steps, inputs, outputs and code'
+          ? 'same steps, inputs, outputs, code and environment'
           : counts
               .filter(([, l]) => l.length)
               .map(([k, l]) => `${l.length} ${k}`)
@@ -150,6 +151,20 @@ export function otherDifferences(cmp) {
           'ul',
           { class: 'plain' },
           diff.code.map((c) => h('li', {}, `${c.what}: ${c.a.join(', ') || '—'} → ${c.b.join(', ') || '—'}`)),
+        ),
+      diff.stepCode.length > 0 &&
+        h(
+          'ul',
+          { class: 'plain' },
+          diff.stepCode.map((c) =>
+            h('li', {}, `code changed in ${c.step} (${c.what}): ${c.a ?? '—'} → ${c.b ?? '—'}`),
+          ),
+        ),
+      diff.environment.length > 0 &&
+        h(
+          'ul',
+          { class: 'plain' },
+          diff.environment.map((c) => h('li', {}, `environment ${c.field}: ${c.a ?? '—'} → ${c.b ?? '—'}`)),
         ),
     );
   });

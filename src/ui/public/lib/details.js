@@ -58,6 +58,29 @@ function ioList(title, events, onPick) {
   ];
 }
 
+/** The commit, function digest and environment the attempt recorded by itself (`$code`, `$environment`). */
+function codeFacts(e) {
+  const code = e.code?.value;
+  const env = e.environment?.value;
+  const git = code?.git;
+  const commit = git?.commit
+    ? `${git.commit.slice(0, 12)}${git.dirty ? ' + uncommitted changes' : ''}`
+    : null;
+  return [
+    ['Commit', commit && h('span', { class: 'mono' }, commit)],
+    ['Function', code?.function && h('span', { class: 'mono' }, code.function.slice(0, 19))],
+    [
+      'Environment',
+      env &&
+        h(
+          'a',
+          { href: artifactHref(e.environment.id) },
+          `Node ${env.node} · ${env.os?.platform}/${env.os?.arch} · ${env.cpu?.count} CPUs`,
+        ),
+    ],
+  ];
+}
+
 async function executionDetails(id, options) {
   const { execution: e } = await api(`executions/${id}`, {}, options.signal);
   const runLink =
@@ -80,6 +103,7 @@ async function executionDetails(id, options) {
       ['Task queue', e.taskQueue],
       ['Worker', e.workerIdentity],
       ['Build id', e.buildId],
+      ...codeFacts(e),
       [
         'Cached from',
         e.cachedFrom && h('a', { href: executionHref(e.run, e.cachedFrom) }, `e${e.cachedFrom}`),
