@@ -1,9 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimplePlugin } from '@temporalio/plugin';
-import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
+import type {
+  ActivityInterceptorsFactory,
+  ReplayWorkerOptions,
+  Worker,
+  WorkerOptions,
+} from '@temporalio/worker';
 import { lineageActivityInterceptor } from './capture/activity-interceptor';
 import { Recorder } from './capture/recorder';
+import { ResultAdmission } from './capture/result-admission';
 import { lineageSinks } from './capture/sinks';
 import { parsePluginOptions, type LineagePluginOptions } from './options';
 import type { LineageStore } from './store/open-store';
@@ -30,19 +36,25 @@ function workflowInterceptorsModule(): string {
  */
 export class LineagePlugin extends SimplePlugin {
   private readonly recorder: Recorder;
+  private readonly admission: ResultAdmission;
+  private readonly activityInterceptor: ActivityInterceptorsFactory;
   private runningWorkers = 0;
 
   /** @throws {@link LineageOptionsError} when an option does not validate. */
   constructor(options: LineagePluginOptions = {}) {
     const recorder = new Recorder(parsePluginOptions(options));
+    const admission = new ResultAdmission();
+    const activityInterceptor = lineageActivityInterceptor(recorder, admission);
     super({
       name: 'temporal-lineage',
       workerInterceptors: {
-        activity: [lineageActivityInterceptor(recorder)],
+        activity: [activityInterceptor],
         workflowModules: [workflowInterceptorsModule()],
       },
     });
     this.recorder = recorder;
+    this.admission = admission;
+    this.activityInterceptor = activityInterceptor;
   }
 
   override configureWorker(options: WorkerOptions): WorkerOptions {
@@ -68,9 +80,12 @@ export class LineagePlugin extends SimplePlugin {
     // for it. Not awaited: with onStoreError 'continue' an unreachable store must not stop the
     // worker, and with 'fail' each attempt reports it.
     this.recorder.warmUp();
+    // Results are checked with this Worker's final converter, codecs and namespace limit.
+    const forget = this.admission.register(worker, this.activityInterceptor);
     try {
       await super.runWorker(worker, next);
     } finally {
+      forget();
       if (--this.runningWorkers === 0) await this.recorder.close();
     }
   }
