@@ -3,98 +3,17 @@
  * payload converter cannot convert, or one over the namespace's payload size limit, makes the
  * attempt FAILED with the reason, and Temporal's history is what it would be without the plugin.
  */
-import { join } from 'node:path';
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter, type PayloadCodec } from '@temporalio/common';
-import {
-  bundleWorkflowCode,
-  NativeConnection,
-  Worker,
-  type ActivityInterceptorsFactory,
-  type WorkflowBundle,
-} from '@temporalio/worker';
-import { sql } from 'drizzle-orm';
-import { describe, expect, inject, it } from 'vitest';
+import { WorkflowFailedError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import { resultSize } from '../../src/capture/payload-size';
 import { DEFAULT_BLOB_SIZE_LIMIT, PAYLOADS_TOO_LARGE } from '../../src/capture/result-admission';
 import { LineagePlugin } from '../../src/plugin';
-import type { LineageStore } from '../../src/store/open-store';
 import { DRIVERS, useStore } from '../support/stores';
-import { uniqueQueue } from '../support/temporal';
-import { admissionActivities, madeValue } from './activities';
+import { madeValue } from './activities';
 import { CompressingCodec } from './compressing-codec';
-
-type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
-
-const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-const bundles = new Map<boolean, Promise<WorkflowBundle>>();
-
-/** The test workflows, bundled with the plugin's workflow interceptors or without them. */
-function bundle(withPlugin: boolean): Promise<WorkflowBundle> {
-  let made = bundles.get(withPlugin);
-  if (!made) {
-    made = bundleWorkflowCode({
-      workflowsPath: join(__dirname, 'workflows.ts'),
-      plugins: withPlugin ? [new LineagePlugin({ dataDir: '/nonexistent' })] : [],
-      logger: quiet,
-    });
-    bundles.set(withPlugin, made);
-  }
-  return made;
-}
-
-interface Outcome {
-  readonly workflowId: string;
-  readonly result: { value: unknown } | { error: unknown };
-  readonly events: HistoryEvent[];
-}
-
-/** Runs `workflowType(kind)` on a fresh Worker (with `plugin`, when given) and reads its history. */
-async function runWorkflow(
-  workflowType: 'makeValue' | 'makeValueOnRetry',
-  kind: string,
-  options: {
-    plugin?: LineagePlugin;
-    codec?: PayloadCodec;
-    interceptors?: ActivityInterceptorsFactory[];
-    /** Off for results near the limit: their history is over what a client may receive. */
-    history?: boolean;
-  } = {},
-): Promise<Outcome> {
-  const { plugin, codec, interceptors, history = true } = options;
-  const taskQueue = uniqueQueue('admission');
-  const dataConverter = codec ? { payloadCodecs: [codec] } : undefined;
-  const native = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const connection = await Connection.connect({ address: inject('temporalAddress') });
-  try {
-    const client = new Client({ connection, ...(dataConverter ? { dataConverter } : {}) });
-    const worker = await Worker.create({
-      connection: native,
-      taskQueue,
-      workflowBundle: await bundle(plugin !== undefined),
-      activities: admissionActivities(),
-      ...(plugin ? { plugins: [plugin] } : {}),
-      ...(dataConverter ? { dataConverter } : {}),
-      ...(interceptors ? { interceptors: { activity: interceptors } } : {}),
-    });
-    return await worker.runUntil(async () => {
-      const handle = await client.workflow.start(workflowType, {
-        taskQueue,
-        workflowId: uniqueQueue(kind.slice(0, 20)),
-        args: [kind],
-      });
-      const result = await handle.result().then(
-        (value: unknown) => ({ value }),
-        (error: unknown) => ({ error }),
-      );
-      const events = history ? ((await handle.fetchHistory()).events ?? []) : [];
-      return { workflowId: handle.workflowId, result, events };
-    });
-  } finally {
-    await native.close();
-    await connection.close();
-  }
-}
+import { attemptsOf, runWorkflow, type HistoryEvent, type Outcome } from './harness';
 
 /**
  * A history as what it says happened: each event's type, and for activity events the attempt,
@@ -141,31 +60,6 @@ function converterMessage(kind: string): string {
     return (error as Error).message;
   }
   throw new Error(`${kind} converts`);
-}
-
-interface AttemptRow {
-  attempt: number;
-  state: string;
-  error: { type?: string; message?: string } | null;
-  outputs: number;
-}
-
-async function attemptsOf(store: LineageStore, workflowId: string): Promise<AttemptRow[]> {
-  const rows = await store.rows<{
-    attempt: number;
-    state: string;
-    error: unknown;
-    outputs: string | number;
-  }>(sql`
-    select e.attempt, e.state, e.error,
-      (select count(*) from events v where v.execution_id = e.id and v.type = 'OUTPUT') as outputs
-    from executions e where e.workflow_id = ${workflowId} order by e.attempt`);
-  return rows.map((r) => ({
-    attempt: Number(r.attempt),
-    state: r.state,
-    error: (typeof r.error === 'string' ? JSON.parse(r.error) : r.error) as AttemptRow['error'],
-    outputs: Number(r.outputs),
-  }));
 }
 
 /** The length of an `x…` string whose result payload is exactly `limit` bytes as Temporal counts them. */
