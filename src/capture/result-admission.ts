@@ -23,12 +23,11 @@ export const PAYLOADS_TOO_LARGE = 'PayloadsTooLarge';
 const DESCRIBE_TIMEOUT_MS = 5_000;
 
 /**
- * Whether Temporal can accept an activity's result. `accepted`: the value to hand back to the SDK
- * (the converted payload as a {@link RawValue} when nothing else will see it, else the result
- * itself). Otherwise `error` is what the attempt is recorded FAILED with, and `rethrow` says
- * whether it must be thrown (a conversion error: Temporal fails the attempt with it) or the
- * result handed back (a size violation: Temporal itself fails the attempt, as it would without
- * the plugin).
+ * Whether Temporal can accept an activity's result, and `value`, what to hand back to the SDK: the
+ * converted payload as a {@link RawValue} when nothing else will see it, else the result itself.
+ * When not `ok`, `error` is what the attempt is recorded FAILED with, and `rethrow` says whether
+ * to throw it (a conversion error: the SDK fails the attempt with it, as it would have) or to
+ * hand back `value` (a size violation: Temporal itself fails the attempt, as it would have).
  */
 export type Admission =
   | { readonly ok: true; readonly value: unknown }
@@ -151,6 +150,9 @@ export class ResultAdmission {
     } catch (error) {
       return { ok: false, error, rethrow: true, value: result };
     }
+    // The SDK then skips its own conversion (it still applies the codecs to the raw payload).
+    const handBack = conversion.outermost && conversion.keepsRawValues && typeInfo === undefined;
+    const value = handBack ? RawValue.fromPayload(converted) : result;
     // A local activity's result travels in a workflow task, whose own limits Temporal applies.
     if (conversion.limit && !info.isLocal && encoded[0]) {
       const limit = await conversion.limit;
@@ -162,11 +164,9 @@ export class ResultAdmission {
             `the result is ${size} bytes once converted and encoded, over the namespace's payload size ` +
             `limit (blobSizeLimitError) of ${limit} bytes, so Temporal fails this attempt`,
         });
-        return { ok: false, error, rethrow: false, value: result };
+        return { ok: false, error, rethrow: false, value };
       }
     }
-    // The SDK then skips its own conversion (it still applies the codecs to the raw payload).
-    const handBack = conversion.outermost && conversion.keepsRawValues && typeInfo === undefined;
-    return { ok: true, value: handBack ? RawValue.fromPayload(converted) : result };
+    return { ok: true, value };
   }
 }
