@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { reconcile } from '../../src/store/reconcile';
 import type { LineageStore } from '../../src/store/open-store';
 import { createWriters } from '../../src/store/writers';
@@ -39,6 +39,9 @@ async function forgeComplete(
     await writer.start(start, await datasetAttemptEnd(`s3://forged/${run.workflowId}/${attempt}.csv`));
   }
 }
+
+// The runs (and their bundle) are made once, before any test's clock starts.
+beforeAll(() => Promise.all([realRun('makeValue', 'bigint'), realRun('makeValueOnRetry', 'chars:3')]));
 
 describe.each(DRIVERS)('reconciling COMPLETE attempts on %s', (driver) => {
   const ctx = useStore(driver, `reconcile_completed_${driver}`);

@@ -6,14 +6,14 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { resultSize } from '../../src/capture/payload-size';
 import { DEFAULT_BLOB_SIZE_LIMIT, PAYLOADS_TOO_LARGE } from '../../src/capture/result-admission';
 import { LineagePlugin } from '../../src/plugin';
 import { DRIVERS, useStore } from '../support/stores';
 import { madeValue } from './activities';
 import { CompressingCodec } from './compressing-codec';
-import { attemptsOf, runWorkflow, type HistoryEvent, type Outcome } from './harness';
+import { attemptsOf, bundle, runWorkflow, type HistoryEvent, type Outcome } from './harness';
 
 /**
  * A history as what it says happened: each event's type, and for activity events the attempt,
@@ -69,6 +69,9 @@ function charsAtLimit(limit: number): number {
   }
   throw new Error(`no string is exactly ${limit} bytes as a payload`);
 }
+
+// Bundling takes seconds, many on a loaded machine: done once, before any test's clock starts.
+beforeAll(() => Promise.all([bundle(true), bundle(false)]));
 
 describe.each(DRIVERS)('result admission on %s', (driver) => {
   const ctx = useStore(driver, `admission_${driver}`);
