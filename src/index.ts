@@ -229,7 +229,8 @@ export {
 export { STORE_UNAVAILABLE } from './capture/recorder';
 /**
  * Reconciliation: RUNNING executions whose run or attempt Temporal reports over (or that are older
- * than a threshold) become ABANDONED, runs left RUNNING get Temporal's status, and a worker's outbox
+ * than a threshold) become ABANDONED, COMPLETE executions whose attempt Temporal's history shows
+ * failed or retried become FAILED, runs left RUNNING get Temporal's status, and a worker's outbox
  * can be written into the store. `lineage reconcile` runs it from the command line.
  *
  * @example
@@ -237,6 +238,7 @@ export { STORE_UNAVAILABLE } from './capture/recorder';
  */
 export { reconcile, ReconcileOptionsSchema } from './store/reconcile';
 export type { ReconcileOptions, ReconcileResult, AbandonedExecution } from './store/reconcile';
+export type { CorrectedExecution } from './store/reconcile-completed';
 /**
  * The keys whose values are redacted by default (the `redactKeys` option); extend them with
  * `redactKeys: [...DEFAULT_REDACT_KEYS, 'ssn']`.

@@ -1,11 +1,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimplePlugin } from '@temporalio/plugin';
-import type { ReplayWorkerOptions, Worker, WorkerOptions } from '@temporalio/worker';
+import type {
+  ActivityInterceptorsFactory,
+  ReplayWorkerOptions,
+  Worker,
+  WorkerOptions,
+} from '@temporalio/worker';
 import { createRedaction } from './artifacts/redact';
 import { lineageActivityInterceptor } from './capture/activity-interceptor';
 import { workflowBundleDigest } from './capture/code-tracking';
 import { Recorder } from './capture/recorder';
+import { ResultAdmission } from './capture/result-admission';
 import { lineageSinks } from './capture/sinks';
 import { collectWorkerFacts, type WorkerFacts } from './capture/worker-facts';
 import { parsePluginOptions, type LineagePluginOptions, type ResolvedLineageOptions } from './options';
@@ -35,20 +41,26 @@ export class LineagePlugin extends SimplePlugin {
   private readonly recorder: Recorder;
   private readonly lineageOptions: ResolvedLineageOptions;
   private facts: Promise<WorkerFacts> | undefined;
+  private readonly admission: ResultAdmission;
+  private readonly activityInterceptor: ActivityInterceptorsFactory;
   private runningWorkers = 0;
 
   /** @throws {@link LineageOptionsError} when an option does not validate. */
   constructor(options: LineagePluginOptions = {}) {
     const parsed = parsePluginOptions(options);
     const recorder = new Recorder(parsed);
+    const admission = new ResultAdmission();
+    const activityInterceptor = lineageActivityInterceptor(recorder, admission);
     super({
       name: 'temporal-lineage',
       workerInterceptors: {
-        activity: [lineageActivityInterceptor(recorder)],
+        activity: [activityInterceptor],
         workflowModules: [workflowInterceptorsModule()],
       },
     });
     this.recorder = recorder;
+    this.admission = admission;
+    this.activityInterceptor = activityInterceptor;
     this.lineageOptions = parsed;
   }
 
@@ -93,9 +105,12 @@ export class LineagePlugin extends SimplePlugin {
     // Before the Worker polls: its first attempt already links the code and environment.
     const [bundle, facts] = await Promise.all([workflowBundleDigest(worker.options), this.workerFacts()]);
     this.recorder.tracking.started(bundle, facts);
+    // Results are checked with this Worker's final converter, codecs and namespace limit.
+    const forget = this.admission.register(worker, this.activityInterceptor);
     try {
       await super.runWorker(worker, next);
     } finally {
+      forget();
       if (--this.runningWorkers === 0) await this.recorder.close();
     }
   }

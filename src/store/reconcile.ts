@@ -7,6 +7,7 @@ import { temporalClient } from '../lazy-temporal';
 import { isLineageStore } from '../options';
 import type { LineageStore } from './open-store';
 import { Outbox, type DrainOutcome } from './outbox';
+import { applyCorrections, findUnacceptedAttempts, type CorrectedExecution } from './reconcile-completed';
 import { contexts, executions, type RunStatus } from './schema';
 import { applyRecord } from './write-records';
 import { createWriters } from './writers';
@@ -29,7 +30,10 @@ export const ReconcileOptionsSchema = z.strictObject({
   outboxDir: z.string().min(1).optional(),
   /** Report what would change without changing anything (the outbox is not written either). */
   dryRun: z.boolean().default(false),
-  /** At most this many RUNNING executions and runs are looked at per call (oldest first). */
+  /**
+   * At most this many RUNNING executions and runs are looked at per call (oldest first), and as
+   * many COMPLETE attempts checked against Temporal's history (newest first).
+   */
   limit: z.number().int().positive().default(5000),
 });
 export type ReconcileOptions = z.input<typeof ReconcileOptionsSchema>;
@@ -49,6 +53,8 @@ export interface AbandonedExecution {
 export interface ReconcileResult {
   readonly dryRun: boolean;
   readonly abandoned: readonly AbandonedExecution[];
+  /** COMPLETE executions whose attempt Temporal's history shows failed, retried or canceled. */
+  readonly corrected: readonly CorrectedExecution[];
   /** Run contexts left RUNNING whose workflow run Temporal reports closed, with the status recorded. */
   readonly closedRuns: ReadonlyArray<{ readonly name: string; readonly status: RunStatus }>;
   /** Runs asked about in Temporal, and those it does not know (left alone: maybe another namespace). */
@@ -117,7 +123,10 @@ function overBecause(execution: RunningExecution, run: WorkflowExecutionDescript
  * known: RUNNING executions whose workflow run is closed in Temporal, whose attempt Temporal has
  * moved past, or (with `olderThanMs`) that started too long ago become ABANDONED, with the reason
  * as their error; runs left RUNNING whose workflow run is closed get Temporal's status and close
- * time. Runs Temporal does not know are left alone (a wrong namespace must not abandon everything).
+ * time. COMPLETE executions whose attempt Temporal's history shows failed, timed out, canceled or
+ * retried become FAILED (or CANCELED) with Temporal's reason, without outputs: their results never
+ * reached the workflow. Runs Temporal does not know are left alone (a wrong namespace must not
+ * abandon everything).
  * With `outboxDir`, the records waiting in that outbox are written first.
  *
  * Safe to run at any time: every update only applies to rows that are still RUNNING, and an
@@ -203,7 +212,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     if (run && status) closedRuns.push({ name: r.name, status, endedAt: run.closeTime ?? null });
   }
 
+  const corrected = client ? await findUnacceptedAttempts(store, client, limit) : [];
+
   if (!dryRun) {
+    await applyCorrections(store, corrected);
     for (const e of abandoned) {
       await store.db
         .update(executions)
@@ -225,6 +237,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   return {
     dryRun,
     abandoned,
+    corrected,
     closedRuns: closedRuns.map(({ name, status }) => ({ name, status })),
     checkedRuns: described.size,
     unknownRuns,

@@ -77,6 +77,23 @@ function print(out: Output, result: ReconcileResult, askedTemporal: boolean): vo
     );
   }
   out.line(`${verb} ${result.abandoned.length} executions ABANDONED`);
+  if (result.corrected.length > 0) {
+    out.table(
+      ['EXECUTION', 'ACTIVITY', 'ATTEMPT', 'RUN', 'NOW', 'WHY'],
+      result.corrected.map((e) => [
+        `e${e.id}`,
+        e.activityType,
+        String(e.attempt),
+        `${e.workflowId}/${e.runId}`,
+        e.state,
+        e.reason,
+      ]),
+      ['left', 'left', 'right', 'left', 'left', 'left'],
+    );
+  }
+  if (askedTemporal) {
+    out.line(`${verb} ${result.corrected.length} COMPLETE executions as Temporal's history has them`);
+  }
   for (const run of result.closedRuns) out.line(`${verb} run ${run.name} ${run.status}`);
   if (result.unknownRuns.length > 0) {
     out.note(
@@ -91,7 +108,7 @@ export function registerReconcile(program: Command, ctx: CliContext): void {
   program
     .command('reconcile')
     .description(
-      'mark RUNNING executions ABANDONED when Temporal says their run or attempt is over (or they are older than --older-than), record closed runs, and write a worker outbox into the store',
+      "mark RUNNING executions ABANDONED when Temporal says their run or attempt is over (or they are older than --older-than), mark COMPLETE executions FAILED when Temporal's history shows their attempt failed or retried, record closed runs, and write a worker outbox into the store",
     )
     .option(
       '--older-than <duration>',
