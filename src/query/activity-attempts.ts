@@ -12,6 +12,8 @@ export interface ActivityAttempts<T extends AttemptLike> {
   readonly key: string;
   /** The attempt with the highest number: the one whose outcome is the activity's. */
   readonly last: T;
+  /** The attempt with the lowest number: when the activity was first scheduled. */
+  readonly first: T;
   readonly attempts: number;
 }
 
@@ -24,14 +26,15 @@ export const activityKey = (e: AttemptLike): string => `${e.workflowId}\0${e.run
  * its last attempt, so they share this one grouping.
  */
 export function lastAttempts<T extends AttemptLike>(attempts: readonly T[]): Array<ActivityAttempts<T>> {
-  const groups = new Map<string, { key: string; last: T; attempts: number }>();
+  const groups = new Map<string, { key: string; last: T; first: T; attempts: number }>();
   for (const attempt of attempts) {
     const key = activityKey(attempt);
     const group = groups.get(key);
-    if (!group) groups.set(key, { key, last: attempt, attempts: 1 });
+    if (!group) groups.set(key, { key, last: attempt, first: attempt, attempts: 1 });
     else {
       group.attempts++;
       if (attempt.attempt > group.last.attempt) group.last = attempt;
+      if (attempt.attempt < group.first.attempt) group.first = attempt;
     }
   }
   return [...groups.values()];

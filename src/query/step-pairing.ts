@@ -9,6 +9,8 @@ export interface StepInput {
   readonly path: string;
   readonly execution: ExecutionWithArtifacts;
   readonly attempts: number;
+  /** When the first attempt started: the step's place in time when attempts were retried. */
+  readonly firstStartedAt: Date | null;
 }
 
 /** A step with the label that names the same step in every run it was paired across. */
@@ -192,9 +194,10 @@ export function stepsOf(
   items: ReadonlyArray<{ path: string; execution: ExecutionWithArtifacts }>,
 ): StepInput[] {
   const paths = new Map(items.map((i) => [i.execution, i.path]));
-  return lastAttempts(items.map((i) => i.execution)).map(({ last, attempts }) => ({
+  return lastAttempts(items.map((i) => i.execution)).map(({ last, first, attempts }) => ({
     path: paths.get(last)!,
     execution: last,
     attempts,
+    firstStartedAt: first.startedAt,
   }));
 }
