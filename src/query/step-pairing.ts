@@ -25,6 +25,13 @@ export interface Step extends StepInput {
   readonly pairedBy: 'identity' | 'position';
 }
 
+/** Appends to the list under `key`, creating it (linear, where spreading into a new array each time is quadratic). */
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 /** How a label shows a value: compact JSON, or a head and a hash when long (the hash keeps labels exact). */
 function show(value: unknown): string {
   if (value === MISSING_LEAF) return 'missing';
@@ -71,8 +78,7 @@ function buildNodes(sides: readonly StepInput[][]): Node[][] {
     }));
     const outputsOf = new Map<number, Node[]>();
     for (const node of nodes)
-      for (const { artifact } of node.step.execution.outputs)
-        outputsOf.set(artifact.id, [...(outputsOf.get(artifact.id) ?? []), node]);
+      for (const { artifact } of node.step.execution.outputs) push(outputsOf, artifact.id, node);
     for (const node of nodes) {
       const { inputs } = node.step.execution;
       const typedPaths = new Set(inputs.filter((i) => i.artifact.type !== VALUE_TYPE).map((i) => i.path));
@@ -89,11 +95,16 @@ function buildNodes(sides: readonly StepInput[][]): Node[][] {
       }
       node.producers = [...producers];
     }
+    const known = new Map<Node, number>();
     const depthOf = (node: Node, visiting: Set<Node>): number => {
+      const seen = known.get(node);
+      if (seen !== undefined) return seen;
+      // Producers ended before their consumers started, so a cycle takes a hand-edited store.
       if (visiting.has(node)) return 0;
       visiting.add(node);
       const d = Math.max(-1, ...node.producers.map((p) => depthOf(p, visiting))) + 1;
       visiting.delete(node);
+      known.set(node, d);
       return d;
     };
     for (const node of nodes) node.depth = depthOf(node, new Set());
@@ -134,7 +145,7 @@ export function pairSteps(sides: readonly StepInput[][]): Step[][] {
   const nodes = buildNodes(sides);
   const all = nodes.flat();
   const groups = new Map<string, Node[]>();
-  for (const node of all) groups.set(node.group, [...(groups.get(node.group) ?? []), node]);
+  for (const node of all) push(groups, node.group, node);
 
   const stage1 = new Map<Node, string>();
   const needsProducers = new Set<string>();
@@ -167,8 +178,7 @@ export function pairSteps(sides: readonly StepInput[][]): Step[][] {
     }
     const same = new Map<string, Node[]>();
     for (const node of level) {
-      const key = `${node.side}\0${stage2.get(node)!}`;
-      same.set(key, [...(same.get(key) ?? []), node]);
+      push(same, `${node.side}\0${stage2.get(node)!}`, node);
     }
     for (const twins of same.values()) {
       if (twins.length === 1) {
