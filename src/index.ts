@@ -111,7 +111,7 @@ export type {
 export { MISSING } from './query/diff';
 /**
  * Two or more runs side by side: every parameter that differs in any of them and every Metrics
- * field, one column per run ({@link diffRuns} of the first against each other one, pivoted).
+ * field, one column per run; steps are paired across all the runs at once, and a run that lacks one shows `'missing'`.
  *
  * @example
  * const { runs, metrics } = await compareRuns(store, ['iris-a', 'iris-b', 'iris-c']);
