@@ -104,12 +104,16 @@ export type {
   ArtifactRef,
   CodeChange,
   MetricDelta,
+  StepEnd,
+  Missing,
 } from './query/diff';
 /** Per-step code changes and environment changes, as {@link diffRuns} lists them. */
 export type { StepCodeChange, EnvironmentChange } from './query/diff-code';
+/** What the diff and compare APIs say where a run lacks a step, leaf or artifact: `'missing'`. */
+export { MISSING } from './query/diff';
 /**
  * Two or more runs side by side: every parameter that differs in any of them and every Metrics
- * field, one column per run ({@link diffRuns} of the first against each other one, pivoted).
+ * field, one column per run; steps are paired across all the runs at once, and a run that lacks one shows `'missing'`.
  *
  * @example
  * const { runs, metrics } = await compareRuns(store, ['iris-a', 'iris-b', 'iris-c']);
@@ -157,8 +161,23 @@ export type { OpenLineageRunEvent, OpenLineageDataset } from './export/openlinea
  */
 export { rerunExecution } from './rerun/rerun-execution';
 export type { ExecutionRerunResult } from './rerun/rerun-execution';
-export { startRunRerun, rerunRun } from './rerun/rerun-run';
-export type { RunRerunHandle, RunRerunResult, RerunStep } from './rerun/rerun-run';
+export { startRunRerun, rerunRun, prepareRunRerun } from './rerun/rerun-run';
+export type { RunRerunHandle, RunRerunResult, RerunStep, PreparedRunRerun } from './rerun/rerun-run';
+/**
+ * The plan of a run rerun, computed before anything starts: per step of the original run tree,
+ * reuse its recorded output or run it again, and why (digest-only result, marker kept instead of
+ * the value, not COMPLETE, at or after `from`). `lineage rerun run --dry-run` prints it.
+ *
+ * @example
+ * const prepared = await prepareRunRerun({ store, client, run: 'iris-training', from: 'trainModel' });
+ * console.log(formatPlan(prepared.plan));
+ * const rerun = await prepared.start();
+ */
+export { formatPlan } from './rerun/plan';
+export type { RerunPlan, PlannedStep } from './rerun/plan';
+/** A run rerun's verdict: every step's output artifacts (file contents included) and the result, step by step. */
+export { formatRunVerdict } from './rerun/run-verdict';
+export type { RunVerdict, StepVerdict } from './rerun/run-verdict';
 export { RerunExecutionOptionsSchema, RerunRunOptionsSchema } from './rerun/options';
 export type { RerunExecutionOptions, RerunRunOptions } from './rerun/options';
 /** The reproducibility verdict: per output path, same / changed / added / removed, and how the CLI prints it. */

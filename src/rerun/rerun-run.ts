@@ -11,7 +11,9 @@ import { RerunRunOptionsSchema, type RerunRunOptions } from './options';
 import { argsOfRun, replayArgs } from './recorded-inputs';
 import { runTree, treeExecutions, type TreeExecution } from './run-tree';
 import { assertFinished, assertPolled, clientWithHeader } from './temporal-checks';
-import { compareOutputs, outputsOfRunResult, type OutputSnapshot, type RerunVerdict } from './verdict';
+import { planRerun, type RerunPlan } from './plan';
+import { runVerdict, type RunVerdict } from './run-verdict';
+import { compareOutputs, outputsOfRunResult, type OutputSnapshot } from './verdict';
 
 /** One activity attempt of the new run or of its child runs. */
 export interface RerunStep {
@@ -32,8 +34,13 @@ export interface RerunStep {
 export interface RunRerunResult {
   readonly original: RunRow;
   readonly rerun: RunRow;
-  /** The new run's result against the original's, per top-level output path. */
-  readonly verdict: RerunVerdict;
+  /** What the rerun planned to reuse and to run, computed before it started. */
+  readonly plan: RerunPlan;
+  /**
+   * Every step's output artifacts (file contents included) and the run's result, against the
+   * original's: `reproduced` only when all are equal.
+   */
+  readonly verdict: RunVerdict;
   /** Every attempt of the new run and its child runs, in start order. */
   readonly steps: readonly RerunStep[];
 }
@@ -41,6 +48,7 @@ export interface RunRerunResult {
 /** A started run rerun. */
 export interface RunRerunHandle {
   readonly original: RunRow;
+  readonly plan: RerunPlan;
   readonly workflowId: string;
   readonly runId: string;
   /** The new run's name, `workflowId/runId`. */
@@ -117,6 +125,95 @@ function runOutputs(run: RunRow): OutputSnapshot[] {
   return run.status === 'COMPLETED' ? outputsOfRunResult((run.result ?? null) as EncodedValue) : [];
 }
 
+/** A run rerun checked and planned, not started yet (see {@link prepareRunRerun}). */
+export interface PreparedRunRerun {
+  readonly original: RunRow;
+  /** Per step of the original run tree: reuse its recorded output, or run it again and why. */
+  readonly plan: RerunPlan;
+  /** Starts the planned rerun (after checking that a worker polls the task queue). */
+  start(): Promise<RunRerunHandle>;
+}
+
+/**
+ * Checks a run rerun and computes its plan without starting anything: what `lineage rerun run
+ * --dry-run` prints. {@link startRunRerun} is this followed by `start()`.
+ *
+ * @throws the errors of {@link startRunRerun} that need no worker.
+ */
+export async function prepareRunRerun(options: RerunRunOptions): Promise<PreparedRunRerun> {
+  const o = parseInput('rerun run options', RerunRunOptionsSchema, options);
+  const { store, client } = o;
+  const original = await getRun(store, o.run);
+  const target = `run ${original.name}`;
+  const recorded = argsOfRun(target, original);
+  const { workflowId: originalId, runId: originalRunId, workflowType, taskQueue } = original;
+  if (!originalId || !originalRunId || !workflowType || !taskQueue)
+    throw new RerunInputNotReplayableError(target, 'args', 'have no recorded workflow type or task queue');
+  await assertFinished(client, originalId, originalRunId);
+  const args = replayArgs(target, recorded, o.set, original.argsDigest);
+  const step = o.from === undefined ? undefined : await locateStep(store, original, o.from);
+  const header: LineageHeader = {
+    rerunOf: original.name,
+    ...step,
+    ...(o.noCache ? { noCache: true } : {}),
+  };
+  const plan = await planRerun(
+    store,
+    original,
+    step && o.from !== undefined ? { ref: o.from, activityType: step.rerunFromType! } : null,
+    { overrides: Object.keys(o.set).length > 0, noCache: o.noCache },
+  );
+  return {
+    original,
+    plan,
+    async start() {
+      await assertPolled(client, taskQueue, 'workflow');
+      const handle = await clientWithHeader(client, header).workflow.start(workflowType, {
+        taskQueue,
+        workflowId: o.workflowId ?? `${originalId}-rerun-${randomUUID().slice(0, 8)}`,
+        args,
+      });
+      return runHandle(o, original, plan, handle);
+    },
+  };
+}
+
+function runHandle(
+  o: { store: LineageStore; recordTimeoutMs: number },
+  original: RunRow,
+  plan: RerunPlan,
+  handle: { workflowId: string; firstExecutionRunId: string; result(): Promise<unknown> },
+): RunRerunHandle {
+  const { store } = o;
+  const { workflowId, firstExecutionRunId: runId } = handle;
+  const name = `${workflowId}/${runId}`;
+  return {
+    original,
+    plan,
+    workflowId,
+    runId,
+    name,
+    async result() {
+      try {
+        await handle.result();
+      } catch (failure) {
+        const message = failure instanceof Error ? failure.message : String(failure);
+        throw new RerunFailedError(workflowId, runId, 'failed', message, { cause: failure });
+      }
+      const rerun = await recordedEnd(store, name, o.recordTimeoutMs);
+      if (!rerun) {
+        const detail = `the run finished but ${store.target} has not recorded its end; does the worker on task queue '${original.taskQueue ?? '?'}' run LineagePlugin with this store?`;
+        throw new RerunFailedError(workflowId, runId, 'not-recorded', detail);
+      }
+      const tree = await runTree(store, name);
+      const names = new Map(tree.map((run) => [run.id, run.name]));
+      const steps = (await treeExecutions(store, tree)).map((e) => toStep(e, names.get(e.contextId)!));
+      const result = compareOutputs(runOutputs(original), runOutputs(rerun));
+      return { original, rerun, plan, verdict: await runVerdict(store, original, rerun, result), steps };
+    },
+  };
+}
+
 /**
  * Starts a new run of the same workflow type with the recorded workflow arguments (optionally
  * overridden) on the original task queue. With `from`, every activity the new run schedules
@@ -134,52 +231,7 @@ function runOutputs(run: RunRow): OutputSnapshot[] {
  * console.log(formatVerdict((await rerun.result()).verdict));
  */
 export async function startRunRerun(options: RerunRunOptions): Promise<RunRerunHandle> {
-  const o = parseInput('rerun run options', RerunRunOptionsSchema, options);
-  const { store, client } = o;
-  const original = await getRun(store, o.run);
-  const target = `run ${original.name}`;
-  const recorded = argsOfRun(target, original);
-  const { workflowId: originalId, runId: originalRunId, workflowType, taskQueue } = original;
-  if (!originalId || !originalRunId || !workflowType || !taskQueue)
-    throw new RerunInputNotReplayableError(target, 'args', 'have no recorded workflow type or task queue');
-  await assertFinished(client, originalId, originalRunId);
-  const args = replayArgs(target, recorded, o.set, original.argsDigest);
-  const header: LineageHeader = {
-    rerunOf: original.name,
-    ...(o.from === undefined ? {} : await locateStep(store, original, o.from)),
-    ...(o.noCache ? { noCache: true } : {}),
-  };
-  await assertPolled(client, taskQueue, 'workflow');
-  const handle = await clientWithHeader(client, header).workflow.start(workflowType, {
-    taskQueue,
-    workflowId: o.workflowId ?? `${originalId}-rerun-${randomUUID().slice(0, 8)}`,
-    args,
-  });
-  const { workflowId, firstExecutionRunId: runId } = handle;
-  const name = `${workflowId}/${runId}`;
-  return {
-    original,
-    workflowId,
-    runId,
-    name,
-    async result() {
-      try {
-        await handle.result();
-      } catch (failure) {
-        const message = failure instanceof Error ? failure.message : String(failure);
-        throw new RerunFailedError(workflowId, runId, 'failed', message, { cause: failure });
-      }
-      const rerun = await recordedEnd(store, name, o.recordTimeoutMs);
-      if (!rerun) {
-        const detail = `the run finished but ${store.target} has not recorded its end; does the worker on task queue '${taskQueue}' run LineagePlugin with this store?`;
-        throw new RerunFailedError(workflowId, runId, 'not-recorded', detail);
-      }
-      const tree = await runTree(store, name);
-      const names = new Map(tree.map((run) => [run.id, run.name]));
-      const steps = (await treeExecutions(store, tree)).map((e) => toStep(e, names.get(e.contextId)!));
-      return { original, rerun, verdict: compareOutputs(runOutputs(original), runOutputs(rerun)), steps };
-    },
-  };
+  return (await prepareRunRerun(options)).start();
 }
 
 /** {@link startRunRerun}, then waits for the verdict. */

@@ -4,7 +4,7 @@ import { toDot } from '../../src/export/dot';
 import { toMermaid } from '../../src/export/mermaid';
 import { openLineageEvents } from '../../src/export/openlineage';
 import type { OpenLineageRunEvent } from '../../src/export/openlineage-model';
-import { diffRuns } from '../../src/query/diff';
+import { diffRuns, type ArtifactRef } from '../../src/query/diff';
 import { traceLineage } from '../../src/query/lineage';
 import { createWriters } from '../../src/store/writers';
 import { bareRunStart } from '../support/records';
@@ -21,35 +21,54 @@ describe.each(DRIVERS)('diff and exports on %s', (driver) => {
     filled = await fillStore(ctx.store(), { echoes: true });
   });
 
-  it('diffs two pipeline runs: parameters, steps, replaced inputs and metric deltas', async () => {
+  it('diffs two pipeline runs: parameters, steps paired by their grid entry, and metric deltas', async () => {
     const diff = await diffRuns(ctx.store(), filled.runA, filled.runB);
     expect(diff.identical).toBe(false);
     expect([diff.a.name, diff.b.name]).toEqual([filled.runA, filled.runB]);
     const param = (step: string, path: string) =>
       diff.parameters.find((p) => p.step === step && p.path === path);
     expect(param('trainingPipeline', 'args[0].seed')).toMatchObject({ change: 'changed', a: 7, b: 12 });
-    expect(param('splitDataset#1', 'args[1].seed')).toMatchObject({ a: 7, b: 12 });
-    expect(param('hyperparameterSearch/trainModel#1', 'args[1].nEstimators')).toMatchObject({ a: 10, b: 5 });
-    // Run A's grid has three points, B's two: the third training and evaluation exist in A only.
-    expect(diff.steps.map((s) => [s.step, s.change])).toEqual([
-      ['hyperparameterSearch/evaluateModel#3', 'removed'],
-      ['hyperparameterSearch/trainModel#3', 'removed'],
+    expect(param('splitDataset', 'args[1].seed')).toMatchObject({ change: 'changed', a: 7, b: 12 });
+    // The grids share no entry, so no training of A is paired with one of B: A's three are
+    // removed and B's two added, each named by its grid entry, with all its parameters listed.
+    const train = (entry: string) => `hyperparameterSearch/trainModel[${entry}]`;
+    const trainings = diff.steps.filter((s) => s.step.startsWith('hyperparameterSearch/trainModel'));
+    expect(trainings.map((s) => [s.step, s.change, s.pairedBy])).toEqual([
+      [train('args[1].maxFeatures=2, args[1].nEstimators=5'), 'added', 'identity'],
+      [train('args[1].maxFeatures=2, args[1].nEstimators=10'), 'removed', 'identity'],
+      [train('args[1].maxFeatures=3, args[1].nEstimators=25'), 'removed', 'identity'],
+      [train('args[1].maxFeatures=missing, args[1].nEstimators=20'), 'added', 'identity'],
+      [train('args[1].maxFeatures=missing, args[1].nEstimators=50'), 'removed', 'identity'],
     ]);
-    // Another seed splits differently: the training data is another artifact at another URI.
-    expect(diff.inputs).toContainEqual(
-      expect.objectContaining({
-        step: 'hyperparameterSearch/trainModel#1',
-        path: 'args[0]',
-        change: 'replaced',
-      }),
+    expect(trainings.find((s) => s.change === 'added')).toMatchObject({
+      a: 'missing',
+      b: { state: 'COMPLETE' },
+    });
+    expect(param(train('args[1].maxFeatures=2, args[1].nEstimators=10'), 'args[1].seed')).toEqual({
+      step: train('args[1].maxFeatures=2, args[1].nEstimators=10'),
+      path: 'args[1].seed',
+      change: 'removed',
+      a: 7,
+      b: 'missing',
+    });
+    // An evaluation is named after the training that produced its model.
+    const evaluations = diff.steps.filter((s) => s.step.startsWith('hyperparameterSearch/evaluateModel'));
+    expect(evaluations).toHaveLength(5);
+    expect(evaluations.map((s) => s.step)).toContainEqual(
+      expect.stringContaining(`← ${train('args[1].maxFeatures=missing, args[1].nEstimators=20')}`),
+    );
+    // Another seed splits differently: the split's outputs are other artifacts.
+    expect(diff.outputs).toContainEqual(
+      expect.objectContaining({ step: 'splitDataset', path: 'result.train', change: 'replaced' }),
     );
     expect(diff.code).toEqual([]);
-    const accuracy = diff.metrics.filter((m) => m.field === 'accuracy');
-    expect(accuracy.map((m) => m.step)).toEqual(
-      [1, 2, 3].map((n) => `hyperparameterSearch/evaluateModel#${n}`),
-    );
-    for (const m of accuracy.slice(0, 2)) expect(m.delta).toBeCloseTo(m.b! - m.a!, 12);
-    expect(accuracy[2]).toMatchObject({ b: null, delta: null });
+    // Metrics of unpaired evaluations are absent on the other side, never compared with an unrelated model.
+    const accuracy = diff.metrics.filter((m) => m.field === 'accuracy' && m.step.includes('evaluateModel'));
+    expect(accuracy).toHaveLength(5);
+    for (const m of accuracy) {
+      expect([m.a, m.b].filter((v) => v === 'missing')).toHaveLength(1);
+      expect(m.delta).toBeNull();
+    }
   });
 
   it('finds nothing to report between a run and itself, and matches steps by lineage, not timing', async () => {
@@ -61,6 +80,7 @@ describe.each(DRIVERS)('diff and exports on %s', (driver) => {
       inputs: [],
       code: [],
       outputs: [],
+      outputValues: [],
     });
     expect(diff.metrics.length).toBeGreaterThan(0);
     expect(diff.metrics.every((m) => m.delta === 0)).toBe(true);
@@ -69,12 +89,11 @@ describe.each(DRIVERS)('diff and exports on %s', (driver) => {
   it('reports the same URI with new content as changed data', async () => {
     const diff = await diffRuns(ctx.store(), filled.echoA!, filled.echoB!);
     expect(diff.parameters).toEqual([]);
-    expect(diff.inputs).toEqual([
-      expect.objectContaining({ step: 'echo#1', path: 'args[0]', change: 'data' }),
-    ]);
+    expect(diff.inputs).toEqual([expect.objectContaining({ step: 'echo', path: 'args[0]', change: 'data' })]);
     const [change] = diff.inputs;
-    expect(change!.a!.uri).toBe(change!.b!.uri);
-    expect(change!.a!.digest).not.toBe(change!.b!.digest);
+    const [a, b] = [change!.a, change!.b] as ArtifactRef[];
+    expect(a!.uri).toBe(b!.uri);
+    expect(a!.digest).not.toBe(b!.digest);
   });
 
   it('renders a run graph as DOT and Mermaid, one cluster per run, every edge drawn', async () => {

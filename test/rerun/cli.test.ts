@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LineagePlugin } from '../../src/plugin';
 import { getChildRuns, getRunExecutions } from '../../src/query/run-detail';
 import { getRun } from '../../src/query/get-run';
+import { contexts } from '../../src/store/schema';
 import { useStore } from '../support/stores';
 import { testClient } from '../support/temporal';
 import { allActivities, runWorkflow, startWorker, type RunningWorker } from './rerun-support';
@@ -100,6 +102,7 @@ describe('lineage rerun (CLI, postgres)', () => {
       from: string;
       steps: Array<{ activityType: string; state: string }>;
       verdict: { status: string };
+      plan: { steps: Array<{ activityType: string; action: string }> };
     };
     expect(result.from).toBe('trainModel');
     expect(result.verdict.status).toBe('reproduced');
@@ -111,6 +114,67 @@ describe('lineage rerun (CLI, postgres)', () => {
       'trainModel COMPLETE',
     ]);
     expect((await getRun(ctx.store(), result.rerun.name)).rerunOf).toBe(pipeline);
+    expect(result.plan.steps.map((s) => [s.activityType, s.action])).toEqual([
+      ['loadIris', 'reuse'],
+      ['splitDataset', 'reuse'],
+      ['trainModel', 'run'],
+      ['evaluateModel', 'run'],
+      ['registerModel', 'run'],
+    ]);
+  });
+
+  const reruns = async () =>
+    (await ctx.store().db.select().from(contexts).where(eq(contexts.rerunOf, pipeline))).length;
+
+  it('`rerun run --dry-run` prints the plan and starts nothing', async () => {
+    const before = await reruns();
+    const text = await lineage([
+      ...common(),
+      'rerun',
+      ...temporal(),
+      'run',
+      pipeline,
+      '--from',
+      'trainModel',
+      '--dry-run',
+    ]);
+    expect(text.stderr).toBe('');
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(`plan: rerun ${pipeline} from trainModel: 2 steps reused, 3 run again`);
+    expect(lines.slice(1).map((l) => l.trim().split(/\s+/).slice(0, 2))).toEqual([
+      ['reuse', 'loadIris'],
+      ['reuse', 'splitDataset'],
+      ['run', 'hyperparameterSearch/trainModel'],
+      ['run', 'hyperparameterSearch/evaluateModel'],
+      ['run', 'registerModel'],
+    ]);
+    expect(text.stdout).toMatch(
+      /run {4}hyperparameterSearch\/trainModel\s+e\d+ {2}the --from step \(trainModel\)/,
+    );
+    expect(text.stdout).not.toContain('Started');
+    expect(await reruns()).toBe(before);
+  });
+
+  it('`rerun run --dry-run --json` gives the plan and starts nothing', async () => {
+    const before = await reruns();
+    const asJson = await lineage([
+      ...common(),
+      '--json',
+      'rerun',
+      ...temporal(),
+      'run',
+      pipeline,
+      '--dry-run',
+    ]);
+    expect(asJson.code).toBe(0);
+    const { plan } = JSON.parse(asJson.stdout) as {
+      plan: { from: string | null; steps: Array<{ action: string; reason: string }> };
+    };
+    expect(plan.from).toBeNull();
+    expect(plan.steps).toHaveLength(5);
+    expect(plan.steps.every((s) => s.action === 'run' && s.reason.startsWith('no --from'))).toBe(true);
+    expect(await reruns()).toBe(before);
   });
 
   it('exits with a usage error for a malformed --set and with not-found for an unknown execution', async () => {

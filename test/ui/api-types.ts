@@ -38,6 +38,6 @@ export interface ArtifactAnswer {
 }
 export interface CompareJson {
   runs: Array<{ name: string }>;
-  parameters: Array<{ step: string; path: string; values: unknown[] }>;
-  metrics: Array<{ step: string; field: string; values: Array<number | null> }>;
+  parameters: Array<{ step: string; path: string; values: unknown[]; missing: boolean[] }>;
+  metrics: Array<{ step: string; field: string; values: Array<number | 'missing'> }>;
 }

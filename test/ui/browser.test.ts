@@ -258,6 +258,14 @@ describe('web UI in Chromium', () => {
         .map(Number);
     expect((await column(0)).sort()).toEqual(accuracyA);
     expect((await column(1)).sort()).toEqual(accuracyB);
+    // The grids share no entry: each evaluation is a row of its own, absent in the other run —
+    // never shown with the baseline's value.
+    const rows = page.locator('table.metrics tr[data-field="accuracy"]');
+    expect(await rows.count()).toBe(accuracyA.length + accuracyB.length);
+    for (let i = 0; i < (await rows.count()); i++) {
+      expect(await rows.nth(i).locator('td .absent').allTextContents()).toEqual(['absent']);
+    }
+    expect(await page.locator('table.params td .absent').count()).toBeGreaterThan(0);
     expect(await page.textContent('table.params')).toContain('args[0].seed');
     expect(await page.locator('.chart canvas').count()).toBeGreaterThan(0);
     expect(await page.textContent('.chart')).toContain('accuracy across runs');

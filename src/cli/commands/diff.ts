@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
 import {
   diffRuns,
+  MISSING,
   type ArtifactChange,
   type ArtifactRef,
   type DiffRun,
+  type Missing,
+  type ParameterChange,
   type RunDiff,
+  type StepEnd,
 } from '../../query/diff';
 import { formatDuration, previewValue } from '../../query/preview';
 import type { CliContext } from '../context';
@@ -14,15 +18,32 @@ const side = (run: DiffRun) =>
   `${run.name} (${run.workflowType ?? '?'}, ${run.status ?? '?'}` +
   `${run.durationMs === null ? '' : `, ${formatDuration(run.durationMs)}`})`;
 
-const value = (v: unknown) => (v === null || v === undefined ? '—' : previewValue(v, 40));
+/** A side that lacks the leaf, artifact or step prints as "absent", never as another side's value. */
+const ABSENT = 'absent';
 
-function artifact(ref: ArtifactRef | null): string {
-  if (!ref) return '—';
+function value(v: unknown, absent: boolean): string {
+  return absent ? ABSENT : previewValue(v, 40);
+}
+
+function artifact(ref: ArtifactRef | Missing): string {
+  if (ref === MISSING) return ABSENT;
   return ref.uri ? `${ref.label} (${shortDigest(ref.digest)})` : ref.label;
 }
 
-function number(n: number | null): string {
-  return n === null ? '—' : String(Number(n.toPrecision(6)));
+function number(n: number | Missing): string {
+  return n === MISSING ? ABSENT : String(Number(n.toPrecision(6)));
+}
+
+const end = (e: StepEnd | Missing) => (e === MISSING ? ABSENT : `${e.state} ×${e.attempts}`);
+
+function leafRows(changes: ParameterChange[]): string[][] {
+  return changes.map((p) => [
+    p.step,
+    p.path,
+    value(p.a, p.change === 'added'),
+    value(p.b, p.change === 'removed'),
+    p.change,
+  ]);
 }
 
 function section(
@@ -43,10 +64,10 @@ function artifactRows(changes: ArtifactChange[]): string[][] {
   return changes.map((ch) => [
     ch.step,
     ch.path,
-    (ch.a ?? ch.b)!.type,
+    [ch.a, ch.b].find((r): r is ArtifactRef => r !== MISSING)?.type ?? '',
     artifact(ch.a),
     artifact(ch.b),
-    ch.change === 'data' ? 'same URI, new data' : ch.change,
+    ch.change === 'data' ? 'data changed (same URI)' : ch.change,
   ]);
 }
 
@@ -64,20 +85,20 @@ function render(out: Output, diff: RunDiff): void {
     'Steps',
     'same steps, same outcomes',
     diff.steps.map((s) => [
-      s.step,
+      s.pairedBy === 'position' ? `${s.step} (paired by position)` : s.step,
       s.change,
-      s.a ? `${s.a.state} ×${s.a.attempts}` : '—',
-      s.b ? `${s.b.state} ×${s.b.attempts}` : '—',
+      end(s.a),
+      end(s.b),
     ]),
     ['STEP', 'CHANGE', 'A', 'B'],
   );
-  section(
-    out,
-    'Parameters',
-    'no parameter differs',
-    diff.parameters.map((p) => [p.step, p.path, value(p.a), value(p.b)]),
-    ['STEP', 'PATH', 'A', 'B'],
-  );
+  section(out, 'Parameters', 'no parameter differs', leafRows(diff.parameters), [
+    'STEP',
+    'PATH',
+    'A',
+    'B',
+    'CHANGE',
+  ]);
   section(out, 'Input data', 'same input artifacts', artifactRows(diff.inputs), [
     'STEP',
     'PATH',
@@ -107,10 +128,17 @@ function render(out: Output, diff: RunDiff): void {
     diff.environment.map((ch) => [ch.field, ch.a ?? '—', ch.b ?? '—']),
     ['FIELD', 'A', 'B'],
   );
-  section(out, 'Outputs', 'same outputs', artifactRows(diff.outputs), [
+  section(out, 'Outputs', 'same output artifacts', artifactRows(diff.outputs), [
     'STEP',
     'PATH',
     'TYPE',
+    'A',
+    'B',
+    'CHANGE',
+  ]);
+  section(out, 'Output values', 'same output values', leafRows(diff.outputValues), [
+    'STEP',
+    'PATH',
     'A',
     'B',
     'CHANGE',

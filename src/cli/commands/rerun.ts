@@ -7,6 +7,8 @@ import type * as RerunExecution from '../../rerun/rerun-execution';
 import type { ExecutionRerunResult } from '../../rerun/rerun-execution';
 import type * as RerunRun from '../../rerun/rerun-run';
 import type { RunRerunResult } from '../../rerun/rerun-run';
+import { formatPlan, type RerunPlan } from '../../rerun/plan';
+import { formatRunVerdict } from '../../rerun/run-verdict';
 import { formatVerdict, type RerunVerdict } from '../../rerun/verdict';
 import type { CliContext } from '../context';
 import { EXIT_CODES } from '../exit-codes';
@@ -87,8 +89,8 @@ function quietWorkerLogs(ctx: CliContext): void {
   }
 }
 
-function printVerdict(out: Output, verdict: RerunVerdict): void {
-  const [headline, ...rest] = formatVerdict(verdict).split('\n');
+function printVerdict(out: Output, verdict: RerunVerdict, text = formatVerdict(verdict)): void {
+  const [headline, ...rest] = text.split('\n');
   const paint = verdict.status === 'reproduced' ? out.c.green : out.c.red;
   out.line(paint(headline));
   for (const line of rest) out.line(line);
@@ -118,7 +120,13 @@ function printRun(out: Output, result: RunRerunResult): void {
     }),
     ['left', 'left', 'right'],
   );
-  printVerdict(out, result.verdict);
+  printVerdict(out, result.verdict, formatRunVerdict(result.verdict));
+}
+
+function printPlan(out: Output, plan: RerunPlan): void {
+  const [headline, ...rest] = formatPlan(plan).split('\n');
+  out.line(out.c.bold(headline ?? ''));
+  for (const line of rest) out.line(line);
 }
 
 /** `lineage rerun execution|run`: run recorded work again and say whether it reproduced. */
@@ -197,16 +205,26 @@ export function registerRerun(program: Command, ctx: CliContext): void {
     )
     .option('--no-cache', 'bypass the execution cache in the new run')
     .option('--no-wait', 'print the new run and exit without waiting for the verdict')
+    .option(
+      '--dry-run',
+      'print the plan (which steps reuse recorded outputs, which run and why) and start nothing',
+    )
     .action(
       async (
         ref: string,
-        options: { from?: string; set?: Array<[string, unknown]>; cache: boolean; wait: boolean },
+        options: {
+          from?: string;
+          set?: Array<[string, unknown]>;
+          cache: boolean;
+          wait: boolean;
+          dryRun?: boolean;
+        },
         command: Command,
       ) => {
-        const { startRunRerun } = rerunRunModule();
+        const { prepareRunRerun } = rerunRunModule();
         await ctx.withStore(command, (store, out) =>
           withClient(command, ctx, async (client) => {
-            const handle = await startRunRerun({
+            const prepared = await prepareRunRerun({
               store,
               client,
               run: ref,
@@ -214,10 +232,22 @@ export function registerRerun(program: Command, ctx: CliContext): void {
               set: Object.fromEntries(options.set ?? []),
               noCache: !options.cache,
             });
+            if (options.dryRun) {
+              if (out.json) out.data({ original: runJson(prepared.original), plan: prepared.plan });
+              else printPlan(out, prepared.plan);
+              return;
+            }
+            if (!out.json) printPlan(out, prepared.plan);
+            const handle = await prepared.start();
             if (!out.json) out.line(`Started ${handle.name} (rerun of ${handle.original.name})`);
             if (!options.wait) {
               if (out.json)
-                out.data({ run: handle.name, workflowId: handle.workflowId, runId: handle.runId });
+                out.data({
+                  run: handle.name,
+                  workflowId: handle.workflowId,
+                  runId: handle.runId,
+                  plan: handle.plan,
+                });
               return;
             }
             const result = await handle.result();
@@ -226,6 +256,7 @@ export function registerRerun(program: Command, ctx: CliContext): void {
                 original: runJson(result.original),
                 rerun: runJson(result.rerun),
                 from: result.rerun.rerunFrom,
+                plan: result.plan,
                 steps: result.steps,
                 verdict: result.verdict,
               });

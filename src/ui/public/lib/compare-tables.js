@@ -4,6 +4,10 @@ import { formatDuration, formatNumber, formatTime, preview, shortRun } from './f
 import { runHref } from './route.js';
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+// The API says 'missing' where a run lacks a step, leaf or artifact; the page says so in words,
+// and never shows another run's value in its place.
+const MISSING = 'missing';
+const absent = () => h('span', { class: 'muted absent' }, 'absent');
 
 function runColumns(runs) {
   return runs.map((run, i) =>
@@ -38,8 +42,10 @@ export function parametersTable(cmp) {
           row.values.map((v, i) =>
             h(
               'td',
-              { class: `mono${i > 0 && !same(v, row.values[0]) ? ' changed' : ''}` },
-              v === null || v === undefined ? '—' : preview(v, 40),
+              {
+                class: `mono${i > 0 && (row.missing[i] !== row.missing[0] || !same(v, row.values[0])) ? ' changed' : ''}`,
+              },
+              row.missing[i] ? absent() : preview(v, 40),
             ),
           ),
         ),
@@ -65,11 +71,11 @@ export function metricsTable(cmp) {
           h('td', {}, h('strong', {}, row.field)),
           row.values.map((v, i) => {
             const base = row.values[0];
-            const delta = i > 0 && v !== null && base !== null ? v - base : null;
+            const delta = i > 0 && v !== MISSING && base !== MISSING ? v - base : null;
             return h(
               'td',
-              { class: 'num', dataset: { value: v === null ? '' : String(v) } },
-              formatNumber(v),
+              { class: 'num', dataset: { value: v === MISSING ? '' : String(v) } },
+              v === MISSING ? absent() : formatNumber(v),
               delta !== null &&
                 delta !== 0 &&
                 h(
@@ -91,11 +97,12 @@ export function otherDifferences(cmp) {
       ['steps', diff.steps],
       ['inputs', diff.inputs],
       ['outputs', diff.outputs],
+      ['output values', diff.outputValues],
       ['code', [...diff.code, ...diff.stepCode]],
       ['environment', diff.environment],
     ];
     const total = counts.reduce((n, [, list]) => n + list.length, 0);
-    const ref = (x) => (x ? `${x.type} ${x.label}` : '—');
+    const ref = (x) => (x === MISSING ? 'absent' : `${x.type} ${x.label}`);
     return h(
       'details',
       { class: 'diff-block' },
@@ -119,8 +126,9 @@ export function otherDifferences(cmp) {
               'li',
               {},
               `${s.step}: ${s.change}`,
-              s.a && ` (was ${s.a.state} in ${s.a.attempts})`,
-              s.b && ` (now ${s.b.state} in ${s.b.attempts})`,
+              s.pairedBy === 'position' && ' (paired by position)',
+              ` (A: ${s.a === MISSING ? 'absent' : `${s.a.state} in ${s.a.attempts}`}`,
+              `; B: ${s.b === MISSING ? 'absent' : `${s.b.state} in ${s.b.attempts}`})`,
             ),
           ),
         ),

@@ -197,7 +197,11 @@ export async function compareView(root, route, { signal }) {
   if (fields.length > 0) {
     const rows = cmp.metrics
       .filter((m) => m.field === field)
-      .map((m) => ({ label: m.path === 'result' ? m.step : `${m.step} ${m.path}`, values: m.values }));
+      .map((m) => ({
+        label: m.path === 'result' ? m.step : `${m.step} ${m.path}`,
+        // The chart leaves a gap where a run lacks the step.
+        values: m.values.map((v) => (v === 'missing' ? null : v)),
+      }));
     metricChart(chartBox, cmp.runs, rows, field);
   }
 }
