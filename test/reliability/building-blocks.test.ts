@@ -74,10 +74,7 @@ describe('redaction keys', () => {
     'author',
     'authored',
     'sessions',
-  ])(
-    'keeps %s',
-    (key) => expect(redaction.secretKey(key)).toBe(false),
-  );
+  ])('keeps %s', (key) => expect(redaction.secretKey(key)).toBe(false));
 
   it('allows keys by option: by whole key or by pattern, never by suffix', () => {
     const allowing = createRedaction(DEFAULT_REDACT_KEYS, undefined, ['session', /^auth_?mode$/i]);

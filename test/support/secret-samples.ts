@@ -32,7 +32,11 @@ export function secretSamples(tag: string): SecretSample[] {
     ['Basic credentials', `Basic ${basic}`, basic],
     ['bare JWT', `session was ${jwt}`, jwt],
     ['jdbc query password', `jdbc:postgresql://db.internal/f?user=u&password=pg${tag}pw`, `pg${tag}pw`],
-    ['jdbc:sqlserver password', `jdbc:sqlserver://db:1433;databaseName=x;user=u;password=ms${tag}pw;`, `ms${tag}pw`],
+    [
+      'jdbc:sqlserver password',
+      `jdbc:sqlserver://db:1433;databaseName=x;user=u;password=ms${tag}pw;`,
+      `ms${tag}pw`,
+    ],
     ['ADO.NET password', `Password=ado${tag}pw;Server=tcp:db;Database=y;User Id=u`, `ado${tag}pw`],
     ['URL password', `redis://:rd${tag}pw@cache:6379/0`, `rd${tag}pw`],
     [
