@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import { LineageFilterError } from '../errors';
 import type { ArtifactFilter } from '../query/artifact-filter';
+import { UNSAFE_TEXT } from '../artifacts/safe-text';
 import type { LineageStore } from '../store/open-store';
 
 const OPERATORS = ['=', '==', '!=', '>', '>=', '<', '<='] as const;
@@ -113,6 +114,8 @@ export async function checkWhereTypes(
 ): Promise<string[]> {
   const notes: string[] = [];
   for (const { text, filter, valueColumn } of filters) {
+    // Text Postgres cannot hold: left to the query's own validation, which names it.
+    if (UNSAFE_TEXT.test(filter.type) || UNSAFE_TEXT.test(filter.field)) continue;
     const path = `{${filter.field
       .split('.')
       .map((part) => `"${part.replace(/["\\]/g, (c) => `\\${c}`)}"`)
