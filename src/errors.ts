@@ -104,6 +104,23 @@ export class LineageAmbiguousError extends LineageError {
   }
 }
 
+/** A `--where` artifact filter that does not parse, or does not fit the field it names. */
+export class LineageFilterError extends LineageError {
+  override readonly name = 'LineageFilterError';
+  /** The filter as given. */
+  readonly filter: string;
+  /** 1-based column of the filter text where the mistake is. */
+  readonly position: number;
+  /** What the filter should have had there, e.g. `one of =, !=, >, >=, <, <=`. */
+  readonly expected: string;
+  constructor(filter: string, position: number, problem: string, expected: string) {
+    super(`--where '${filter}': ${problem} at column ${position}; expected ${expected}`);
+    this.filter = filter;
+    this.position = position;
+    this.expected = expected;
+  }
+}
+
 /** The store holds no lineage yet (or, for an embedded store, its folder does not exist). */
 export class LineageEmptyStoreError extends LineageError {
   override readonly name = 'LineageEmptyStoreError';
@@ -111,8 +128,13 @@ export class LineageEmptyStoreError extends LineageError {
   readonly target: string;
   constructor(target: string) {
     super(
-      `Nothing is recorded in the lineage store at ${target}. Record something first: run \`npm run demo\`, ` +
-        `or add \`new LineagePlugin()\` to your Worker's plugins and run a workflow.`,
+      `Nothing is recorded in the lineage store at ${target}.\n` +
+        `To record, add the plugin to the Worker that runs your workflows, then run one:\n` +
+        `  import { LineagePlugin } from 'temporal-lineage';\n` +
+        `  const worker = await Worker.create({ ..., plugins: [new LineagePlugin()] });\n` +
+        `new LineagePlugin() records into the folder .lineage in the Worker's working directory, ` +
+        `new LineagePlugin({ databaseUrl }) into Postgres; ` +
+        `point this command at the same store with --db <url|dir> (or DATABASE_URL).`,
     );
     this.target = target;
   }

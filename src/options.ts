@@ -117,6 +117,13 @@ export const LineagePluginOptionsSchema = z.strictObject({
    * to extend it.
    */
   redactKeys: z.array(z.union([z.string().min(1), z.instanceof(RegExp)])).default([...DEFAULT_REDACT_KEYS]),
+  /**
+   * Keys never redacted for their name, though `redactKeys` matches them (a counter named
+   * `session`, a flag named `auth`): a string is compared with the whole key, normalised as for
+   * `redactKeys`; a RegExp is tested on the key as written. Their values are still checked for
+   * the shapes of secrets (a `Bearer …` value is redacted under any key).
+   */
+  redactAllowKeys: z.array(z.union([z.string().min(1), z.instanceof(RegExp)])).default([]),
   /** Called with every captured value and its path (`args[0].db`, `result`); returning true redacts it. */
   redact: z
     .custom<RedactHook>((value) => typeof value === 'function', {

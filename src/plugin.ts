@@ -73,7 +73,11 @@ export class LineagePlugin extends SimplePlugin {
     this.facts ??= collectWorkerFacts({
       cwd: process.cwd(),
       captureEnv: this.lineageOptions.captureEnv,
-      redaction: createRedaction(this.lineageOptions.redactKeys, this.lineageOptions.redact),
+      redaction: createRedaction(
+        this.lineageOptions.redactKeys,
+        this.lineageOptions.redact,
+        this.lineageOptions.redactAllowKeys,
+      ),
     });
     return this.facts;
   }

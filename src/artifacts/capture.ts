@@ -2,7 +2,7 @@ import { encodeValue, encodeWithDepth, MAX_DEPTH, plainJsonDepth, tag, type Enco
 import { canonicalDigest, canonicalJson, sha256Hex, valueDigest } from './digest';
 import type { ContentDigest, FileDigester } from './file-digest';
 import { childPath } from './paths';
-import { maskUrlPasswords, NO_REDACTION, type Redaction } from './redact';
+import { maskSecrets, NO_REDACTION, type Redaction } from './redact';
 import { safeText } from './safe-text';
 import { FILE_TYPE, isBarePath, recogniseArtifact, storedLocation } from './locations';
 import { uriOf, VALUE_TYPE, type ArtifactType } from './types';
@@ -123,7 +123,7 @@ function uriForms(
     properties.uriNote = 'redacted';
     return NO_URI;
   }
-  const uri = safeText(maskUrlPasswords(storedLocation(raw)));
+  const uri = safeText(maskSecrets(storedLocation(raw)));
   if (uri.length <= MAX_URI_CHARS) return { raw, stored: uri, identity: uri };
   properties.uriNote = `URI of ${uri.length} characters is too long to store (sha256 ${sha256Hex(uri)})`;
   return { raw, stored: null, identity: uri };

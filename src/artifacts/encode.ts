@@ -114,7 +114,7 @@ function encodeAt(value: unknown, depth: number, path: string | undefined, walk:
   if (path !== undefined && walk.redaction.hasHook && walk.redaction.hook(value, path)) return REDACTED();
   switch (typeof value) {
     case 'string': {
-      const masked = walk.redaction.maskedUrl(value);
+      const masked = walk.redaction.maskedSecret(value);
       return masked === undefined ? encodeString(value) : tag('redacted', { masked: encodeString(masked) });
     }
     case 'number':
@@ -236,7 +236,7 @@ function plainAt(value: unknown, depth: number, redaction: Redaction, budget: { 
   if (depth > MAX_DEPTH || --budget.nodes < 0) return -1;
   switch (typeof value) {
     case 'string':
-      return UNSAFE_TEXT.test(value) || redaction.maskedUrl(value) !== undefined ? -1 : depth;
+      return UNSAFE_TEXT.test(value) || redaction.maskedSecret(value) !== undefined ? -1 : depth;
     case 'number':
       return Number.isFinite(value) && !Object.is(value, -0) ? depth : -1;
     case 'boolean':

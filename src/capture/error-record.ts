@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { LineageStoreError } from '../errors';
 import type { AttemptEnd } from '../store/write-attempts';
-import { maskUrlPasswords } from '../artifacts/redact';
+import { maskSecrets } from '../artifacts/redact';
 import { boundedText } from '../artifacts/safe-text';
 
 /** The error type an attempt fails with when `onStoreError: 'fail'` and the store is unreachable. */
@@ -44,8 +44,8 @@ export function describeError(
   if (digestOnly) return { type: safeType, message: DIGEST_ONLY_TEXT };
   return {
     type: safeType,
-    message: boundedText(maskUrlPasswords(String(message)), MAX_MESSAGE_CHARS),
-    ...(typeof stack === 'string' ? { stack: boundedText(maskUrlPasswords(stack), MAX_STACK_CHARS) } : {}),
+    message: boundedText(maskSecrets(String(message)), MAX_MESSAGE_CHARS),
+    ...(typeof stack === 'string' ? { stack: boundedText(maskSecrets(stack), MAX_STACK_CHARS) } : {}),
   };
 }
 

@@ -71,7 +71,7 @@ export class Recorder {
       types: [...options.artifactTypes, ...builtInArtifactTypes],
       maxInlineBytes: options.maxInlineBytes,
       files: new FileDigester(options.maxFileDigestBytes, options.artifactResolvers),
-      redaction: createRedaction(options.redactKeys, options.redact),
+      redaction: createRedaction(options.redactKeys, options.redact, options.redactAllowKeys),
       digestOnly: false,
     };
     this.reuse = new ReuseResolver(options);

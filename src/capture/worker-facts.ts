@@ -5,7 +5,8 @@ import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { sha256Hex } from '../artifacts/digest';
-import { maskUrlPasswords, type Redaction } from '../artifacts/redact';
+import type { Redaction } from '../artifacts/redact';
+import { maskSecrets } from '../artifacts/secret-shapes';
 
 /** The git state of the Worker's working tree when it started. */
 export interface GitFacts {
@@ -204,7 +205,7 @@ export function capturedEnv(
     const value = env[name];
     if (value === undefined) continue;
     const secret = redaction.secretKey(name) || (redaction.hasHook && redaction.hook(value, `env.${name}`));
-    out[name] = secret ? '[redacted]' : maskUrlPasswords(value);
+    out[name] = secret ? '[redacted]' : maskSecrets(value);
   }
   return out;
 }

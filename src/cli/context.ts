@@ -26,6 +26,12 @@ export class CliContext {
    */
   exitCode: number = EXIT_CODES.ok;
 
+  /** Whether commander has printed a usage error itself (it does for those it finds while parsing). */
+  usageErrorShown = false;
+
+  /** With `--json`: what commander would have written to stderr (usage text), held for the error document. */
+  usageText = '';
+
   constructor(readonly io: CliIo) {}
 
   output(command: Command): Output {

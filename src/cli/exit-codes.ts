@@ -3,6 +3,7 @@ import {
   LineageAmbiguousError,
   LineageEmptyStoreError,
   LineageError,
+  LineageFilterError,
   LineageNotFoundError,
   LineageOptionsError,
   LineageStoreError,
@@ -34,6 +35,7 @@ export const EXIT_CODES = {
 /** The exit code for an error, and the name `--json` error documents carry. */
 export function classify(error: unknown): { exitCode: number; code: string } {
   if (error instanceof CommanderError) return { exitCode: EXIT_CODES.usage, code: 'USAGE' };
+  if (error instanceof LineageFilterError) return { exitCode: EXIT_CODES.usage, code: 'USAGE' };
   if (error instanceof LineageOptionsError) return { exitCode: EXIT_CODES.usage, code: 'USAGE' };
   if (error instanceof LineageNotFoundError) return { exitCode: EXIT_CODES.notFound, code: 'NOT_FOUND' };
   if (error instanceof LineageAmbiguousError) return { exitCode: EXIT_CODES.ambiguous, code: 'AMBIGUOUS' };

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { LineageAmbiguousError, LineageNotFoundError, LineageStoreError } from '../errors';
+import {
+  LineageAmbiguousError,
+  LineageFilterError,
+  LineageNotFoundError,
+  LineageStoreError,
+} from '../errors';
 import { packageRoot } from '../package-root';
 import { registerArtifacts } from './commands/artifacts';
 import { registerDiff } from './commands/diff';
@@ -25,8 +30,12 @@ function version(): string {
     .version;
 }
 
-/** The `lineage` program with every command registered; exits are turned into CommanderErrors. */
-export function buildProgram(ctx: CliContext): Command {
+/**
+ * The `lineage` program with every command registered; exits are turned into CommanderErrors.
+ * With `--json`, commander's own error text is held back (see {@link CliContext.usageText}) so
+ * that the error reaches stderr as one JSON document, like every other error.
+ */
+export function buildProgram(ctx: CliContext, json = false): Command {
   const program = new Command('lineage')
     .description(
       'Inspect the lineage that temporal-lineage recorded: runs, artifacts, graphs, diffs, exports.',
@@ -41,7 +50,14 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => void ctx.io.stdout.write(text),
-      writeErr: (text) => void ctx.io.stderr.write(text),
+      writeErr: (text) => {
+        if (json) ctx.usageText += text;
+        else ctx.io.stderr.write(text);
+      },
+      outputError: (text, write) => {
+        ctx.usageErrorShown = true;
+        write(text);
+      },
     })
     .showSuggestionAfterError();
   registerRuns(program, ctx);
@@ -78,21 +94,46 @@ function humanMessage(error: unknown, message: string): string {
   return message;
 }
 
+/** Commander's message without its `error: ` prefix; its help-as-error says only `(outputHelp)`. */
+function commanderMessage(error: CommanderError): string {
+  if (error.code === 'commander.help') return 'a command is required; the usage lists them';
+  return error.message.replace(/^error: /, '');
+}
+
+/** Fields a `--json` error document carries beside code, exitCode and message. */
+function jsonExtra(error: unknown, ctx: CliContext): Record<string, unknown> {
+  if (error instanceof LineageNotFoundError) return { suggestions: error.suggestions };
+  if (error instanceof LineageAmbiguousError) return { candidates: error.candidates, total: error.total };
+  if (error instanceof LineageFilterError)
+    return { filter: error.filter, position: error.position, expected: error.expected };
+  if (error instanceof CommanderError) {
+    return {
+      reason: error.code.replace(/^commander\./, ''),
+      ...(error.code === 'commander.help' ? { usage: ctx.usageText } : {}),
+    };
+  }
+  return {};
+}
+
 /** Prints a failure the way its kind deserves and returns the exit code (see {@link EXIT_CODES}). */
-function report(error: unknown, io: CliIo, json: boolean): number {
+function report(error: unknown, ctx: CliContext, json: boolean): number {
+  const { io } = ctx;
   const { exitCode, code } = classify(error);
-  // Commander already printed its own usage errors; help and --version end up here too.
-  // Commander says 0 for --help and --version, non-zero for `lineage` without a command.
-  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_CODES.ok : exitCode;
-  const message = error instanceof Error ? error.message : String(error);
+  // Commander says 0 for --help and --version (which end up here too).
+  if (error instanceof CommanderError && error.exitCode === 0) return EXIT_CODES.ok;
+  const message =
+    error instanceof CommanderError
+      ? commanderMessage(error)
+      : error instanceof Error
+        ? error.message
+        : String(error);
   if (json) {
-    const extra =
-      error instanceof LineageNotFoundError
-        ? { suggestions: error.suggestions }
-        : error instanceof LineageAmbiguousError
-          ? { candidates: error.candidates, total: error.total }
-          : {};
-    io.stderr.write(`${JSON.stringify({ error: { code, exitCode, message, ...extra } })}\n`);
+    io.stderr.write(`${JSON.stringify({ error: { code, exitCode, message, ...jsonExtra(error, ctx) } })}\n`);
+    return exitCode;
+  }
+  // Commander printed its own usage errors, but not an InvalidArgumentError a command's action threw.
+  if (error instanceof CommanderError) {
+    if (!ctx.usageErrorShown && error.code !== 'commander.help') io.stderr.write(`error: ${message}\n`);
     return exitCode;
   }
   const red = wantsColor(io.stderr, io.env) ? (s: string) => `\u001b[31m${s}\u001b[39m` : (s: string) => s;
@@ -114,6 +155,7 @@ export async function runCli(
   io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() },
 ): Promise<number> {
   const ctx = new CliContext(io);
+  const json = argv.includes('--json');
   if (io.stdout === process.stdout) {
     // `lineage … | head` closes the pipe early: stop quietly, as other command-line tools do.
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -122,10 +164,10 @@ export async function runCli(
     });
   }
   try {
-    await buildProgram(ctx).parseAsync([...argv]);
+    await buildProgram(ctx, json).parseAsync([...argv]);
     return ctx.exitCode;
   } catch (error) {
-    return report(error, io, argv.includes('--json'));
+    return report(error, ctx, json);
   }
 }
 

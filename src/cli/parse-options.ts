@@ -1,46 +1,4 @@
 import { InvalidArgumentError } from 'commander';
-import type { ArtifactFilter } from '../query/artifact-filter';
-
-const WHERE = /^(?:(input|output):)?([A-Za-z_][\w-]*)\.([^\s<>=!]+)\s*(>=|<=|!=|==|=|>|<)\s*(.*)$/;
-
-/**
- * `--where` filters: `[input:|output:]Type.field OP value`, e.g. `Metrics.accuracy>0.9`,
- * `output:Model.params.nEstimators>=25`, `Dataset.name=iris`. The value is read as JSON when it
- * is JSON (`0.9`, `true`, `null`, `"quoted"`), else as a plain string.
- */
-export function parseWhere(text: string): ArtifactFilter {
-  const match = WHERE.exec(text.trim());
-  if (!match) {
-    throw new InvalidArgumentError(
-      `'${text}' is not a filter; write [input:|output:]Type.field OP value, e.g. Metrics.accuracy>0.9`,
-    );
-  }
-  const [, side, type, field, op, raw] = match as unknown as [
-    string,
-    string | undefined,
-    string,
-    string,
-    string,
-    string,
-  ];
-  let value: ArtifactFilter['value'];
-  try {
-    const parsed: unknown = JSON.parse(raw);
-    value =
-      parsed === null || ['number', 'string', 'boolean'].includes(typeof parsed)
-        ? (parsed as ArtifactFilter['value'])
-        : raw;
-  } catch {
-    value = raw;
-  }
-  return {
-    type,
-    field,
-    op: op === '==' ? '=' : (op as ArtifactFilter['op']),
-    value,
-    ...(side ? { side: side as 'input' | 'output' } : {}),
-  };
-}
 
 const RELATIVE = /^(\d+)\s*(m|h|d|w)$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;

@@ -1,3 +1,5 @@
+import { TAG } from '../artifacts/encode';
+
 /**
  * One-line previews of stored values, for graph labels and terminal tables: nested containers
  * collapse to `{…}`/`[…]`, numbers keep 4 significant digits, and the line is cut at `max`
@@ -8,7 +10,30 @@ export function previewValue(value: unknown, max = 60): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** How `undefined` is stored: the encoding's tagged object `{ "$lineage": "undefined" }`. */
+const isStoredUndefined = (value: unknown) =>
+  value !== null &&
+  typeof value === 'object' &&
+  !Array.isArray(value) &&
+  Object.keys(value).length === 1 &&
+  (value as Record<string, unknown>)[TAG] === 'undefined';
+
+/**
+ * A stored value as compact JSON, but with `undefined` written as a person would write it rather
+ * than as its stored tag: `[1, undefined]` reads `[1,undefined]`.
+ */
+export function compactJson(value: unknown): string {
+  if (value === undefined || isStoredUndefined(value)) return 'undefined';
+  if (Array.isArray(value)) return `[${value.map(compactJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${compactJson(v)}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 function preview(value: unknown, depth: number): string {
+  if (isStoredUndefined(value)) return 'undefined';
   if (typeof value === 'number') {
     return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
   }

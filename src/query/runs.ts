@@ -23,6 +23,11 @@ export const RunQuerySchema = z.strictObject({
   startedBefore: InstantSchema.optional(),
   /** Only runs that read or wrote an artifact matching this filter (all of them, for an array). */
   artifact: z.union([ArtifactFilterSchema, z.array(ArtifactFilterSchema).min(1)]).optional(),
+  /**
+   * Also list the internal workflows that rerun single activities (see {@link INTERNAL_WORKFLOW_TYPES});
+   * they are left out by default, as they are not runs anyone started.
+   */
+  includeInternal: z.boolean().optional(),
   /** Leave out child runs (runs started by another run). */
   rootsOnly: z.boolean().optional(),
   /** Page size, 1 to 1,000. */
@@ -31,6 +36,13 @@ export const RunQuerySchema = z.strictObject({
   cursor: z.string().min(1).optional(),
 });
 export type RunQuery = z.input<typeof RunQuerySchema>;
+
+/**
+ * Workflow types the plugin itself starts: `lineage rerun execution` runs one activity inside a
+ * workflow of this type (src/rerun/rerun-workflow.ts). Its lineage is kept, but it is not a run
+ * of the user's pipelines, so listings leave it out unless asked.
+ */
+export const INTERNAL_WORKFLOW_TYPES: readonly string[] = ['lineageRerunActivity'];
 
 /** A run in a listing, with the run that started it (null for a top-level run). */
 export interface RunSummary extends RunRow {
@@ -83,6 +95,13 @@ export async function listRuns(store: LineageStore, query: RunQuery = {}): Promi
     conditions.push(sql`${contexts.startedAt} < ${q.startedBefore.toISOString()}::timestamptz`);
   const filters = q.artifact === undefined ? [] : Array.isArray(q.artifact) ? q.artifact : [q.artifact];
   for (const filter of filters) conditions.push(runHasArtifact(sql`"contexts"."id"`, filter));
+  if (!q.includeInternal)
+    conditions.push(
+      sql`(${contexts.workflowType} is null or ${contexts.workflowType} not in (${sql.join(
+        INTERNAL_WORKFLOW_TYPES.map((t) => sql`${t}`),
+        sql`, `,
+      )}))`,
+    );
   if (q.rootsOnly) conditions.push(sql`${parentRunName} is null`);
   if (q.cursor) {
     const [startedAt, id] = decodeCursor('runs', q.cursor, 2);

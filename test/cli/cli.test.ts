@@ -206,7 +206,10 @@ describe.each(DRIVERS)('lineage CLI on %s', (driver) => {
       if (database) expect((await lineage(['--db', db, 'migrate'])).code).toBe(0);
       const empty = await lineage(['--db', db, 'show', 'anything']);
       expect(empty.code).toBe(6);
-      expect(empty.stderr).toMatch(/Nothing is recorded[\s\S]*npm run demo/);
+      expect(empty.stderr).toMatch(/Nothing is recorded in the lineage store at \S+/);
+      expect(empty.stderr).toContain(driver === 'postgres' ? new URL(db).pathname : `pglite:${db}`);
+      expect(empty.stderr).toContain('plugins: [new LineagePlugin()]');
+      expect(empty.stderr).not.toContain('npm run demo');
       if (!database) expect(existsSync(db)).toBe(false);
     } finally {
       await database?.drop();

@@ -17,11 +17,20 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/** A command still running after this long is killed and the test fails with what it printed. */
+export const CLI_DEADLINE_MS = 30_000;
+
 /**
  * Runs `lineage …` as a child process. The environment is the test's minus anything that would
  * pick a store or force colour, and with CI set — colour must still stay off when not on a TTY.
+ * No command may hang a test: one that outlives `deadlineMs` is killed and rejected with its
+ * output so far.
  */
-export function lineage(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function lineage(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  deadlineMs = CLI_DEADLINE_MS,
+): Promise<CliResult> {
   const base = { ...process.env };
   for (const name of ['DATABASE_URL', 'FORCE_COLOR', 'NO_COLOR', 'LINEAGE_DEBUG']) delete base[name];
   return new Promise((resolve, reject) => {
@@ -34,8 +43,23 @@ export function lineage(args: readonly string[], env: Record<string, string> = {
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `lineage ${args.join(' ')} ran over ${deadlineMs} ms and was killed\n` +
+            `stdout so far:\n${stdout}\nstderr so far:\n${stderr}`,
+        ),
+      );
+    }, deadlineMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }
 

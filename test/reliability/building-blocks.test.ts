@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createRedaction, DEFAULT_REDACT_KEYS, maskUrlPasswords } from '../../src/artifacts/redact';
+import { createRedaction, DEFAULT_REDACT_KEYS, maskSecrets } from '../../src/artifacts/redact';
 import { LineageStoreError } from '../../src/errors';
 import { OutboxQueue } from '../../src/capture/deferred-queue';
 import { classifyStoreError } from '../../src/store/error-kinds';
@@ -43,18 +43,55 @@ describe('redaction keys', () => {
     'credentials',
     'Cookie',
     'X-Internal-Auth',
+    'pwd',
+    'DB_PWD',
+    'pass',
+    'dbPass',
+    'db_pass',
+    'passwd',
+    'auth',
+    'basicAuth',
+    'bearer',
+    'private_key',
+    'session',
+    'sessionId',
+    'set-cookie',
+    'connectionString',
+    'sentryDsn',
   ])('redacts %s', (key) => expect(redaction.secretKey(key)).toBe(true));
 
-  it.each(['maxTokens', 'tokenizer', 'secretName', 'accessKeyId', 'passes', 'key', 'author'])(
-    'keeps %s',
-    (key) => expect(redaction.secretKey(key)).toBe(false),
-  );
+  it.each([
+    'maxTokens',
+    'tokens',
+    'tokenizer',
+    'secretName',
+    'accessKeyId',
+    'passes',
+    'bypass',
+    'compass',
+    'oauthProvider',
+    'key',
+    'author',
+    'authored',
+    'sessions',
+  ])('keeps %s', (key) => expect(redaction.secretKey(key)).toBe(false));
+
+  it('allows keys by option: by whole key or by pattern, never by suffix', () => {
+    const allowing = createRedaction(DEFAULT_REDACT_KEYS, undefined, ['session', /^auth_?mode$/i]);
+    expect(['session', 'Session', 'authMode', 'auth_mode'].map((k) => allowing.secretKey(k))).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(['userSession', 'auth', 'password'].map((k) => allowing.secretKey(k))).toEqual([true, true, true]);
+  });
 
   it('masks URL passwords anywhere in a string, and only those', () => {
-    expect(maskUrlPasswords('connect to postgres://u:p%40ss@db:5432/x and s3://bucket/k')).toBe(
+    expect(maskSecrets('connect to postgres://u:p%40ss@db:5432/x and s3://bucket/k')).toBe(
       'connect to postgres://u:***@db:5432/x and s3://bucket/k',
     );
-    expect(redaction.maskedUrl('https://example.com/a@b')).toBeUndefined();
+    expect(redaction.maskedSecret('https://example.com/a@b')).toBeUndefined();
   });
 
   it('fails closed when the redact hook throws', () => {

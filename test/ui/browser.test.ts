@@ -308,7 +308,9 @@ describe('web UI in Chromium', () => {
       await page.goto(`${empty.url}#/runs`);
       await ready('runs');
       expect(await page.textContent('.empty')).toContain('Nothing recorded yet');
-      expect(await page.textContent('.empty')).toContain('npm run demo');
+      expect(await page.textContent('.empty')).toContain('plugins: [new LineagePlugin()]');
+      expect(await page.textContent('.empty')).toContain(store.target);
+      expect(await page.textContent('.empty')).not.toContain('npm run demo');
       await shot('empty');
       await page.goto(`${empty.url}#/compare`);
       await ready('compare');

@@ -57,8 +57,14 @@ export function registerGc(program: Command, ctx: CliContext): void {
     .option('--dry-run', 'report what would be removed, remove nothing')
     .option('--batch-size <n>', 'run trees per transaction', wholeNumber('--batch-size'))
     .action(async (flags: GcFlags, command: Command) => {
-      if ((flags.olderThan === undefined) === (flags.before === undefined)) {
-        throw new InvalidArgumentError('give one of --older-than <age> and --before <time>');
+      if (flags.olderThan === undefined && flags.before === undefined) {
+        throw new InvalidArgumentError(
+          'gc needs to know which runs are old enough to remove: give --older-than <age> (e.g. 90d) ' +
+            'or --before <time> (e.g. 2025-01-31); add --dry-run to see what would go first',
+        );
+      }
+      if (flags.olderThan !== undefined && flags.before !== undefined) {
+        throw new InvalidArgumentError('give only one of --older-than and --before, not both');
       }
       const pins = flags.pin ?? [];
       const options: GcOptions = {

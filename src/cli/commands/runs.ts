@@ -1,5 +1,4 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ArtifactFilter } from '../../query/artifact-filter';
 import { formatDuration } from '../../query/preview';
 import { durationMs } from '../../query/rows';
 import { listRuns, type RunQuery } from '../../query/runs';
@@ -7,15 +6,17 @@ import { RUN_STATUSES, type RunStatus } from '../../store/schema';
 import { wholeNumber, type CliContext } from '../context';
 import { runJson } from '../json';
 import { formatTime, paintState, shortRunName } from '../output';
-import { collect, parseInstant, parseWhere } from '../parse-options';
+import { collect, parseInstant } from '../parse-options';
+import { checkWhereTypes, parseWhere, type WhereFilter } from '../where-filter';
 
 interface RunsOptions {
   pipeline?: string;
   status?: RunStatus[];
   since?: Date;
   until?: Date;
-  where?: ArtifactFilter[];
+  where?: WhereFilter[];
   roots?: boolean;
+  all?: boolean;
   limit: number;
   cursor?: string;
 }
@@ -55,23 +56,29 @@ export function registerRuns(program: Command, ctx: CliContext): void {
       collect(parseWhere),
     )
     .option('--roots', 'leave out child runs')
+    .option(
+      '--all',
+      "also list the internal runs that reran single activities (workflow type 'lineageRerunActivity')",
+    )
     .option('--limit <n>', 'runs per page', wholeNumber('--limit'), 20)
     .option('--cursor <cursor>', 'the next page, as printed by the previous one')
     .action(async (options: RunsOptions, command: Command) => {
       await ctx.withStore(command, async (store, out) => {
+        const notes = options.where ? await checkWhereTypes(store, options.where) : [];
         const query: RunQuery = {
           limit: options.limit,
           ...(options.pipeline ? { workflowType: options.pipeline } : {}),
           ...(options.status ? { status: options.status } : {}),
           ...(options.since ? { startedAfter: options.since } : {}),
           ...(options.until ? { startedBefore: options.until } : {}),
-          ...(options.where ? { artifact: options.where } : {}),
+          ...(options.where ? { artifact: options.where.map((w) => w.filter) } : {}),
+          ...(options.all ? { includeInternal: true } : {}),
           ...(options.roots ? { rootsOnly: true } : {}),
           ...(options.cursor ? { cursor: options.cursor } : {}),
         };
         const { runs, nextCursor } = await listRuns(store, query);
         if (out.json) return out.data({ runs: runs.map(runJson), nextCursor });
-        if (runs.length === 0) return out.note('No runs match.');
+        if (runs.length === 0) return out.note(['No runs match.', ...notes].join(' '));
         out.table(
           ['RUN', 'PIPELINE', 'STATUS', 'STARTED', 'DURATION', 'PARENT'],
           runs.map((run) => {

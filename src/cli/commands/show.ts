@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatDuration, numericFields, previewValue, uriBasename } from '../../query/preview';
+import { compactJson, formatDuration, numericFields, previewValue, uriBasename } from '../../query/preview';
 import { describeRun } from '../../query/run-detail';
 import { durationMs, type EventArtifact } from '../../query/rows';
 import type { CliContext } from '../context';
@@ -54,7 +54,7 @@ export function registerShow(program: Command, ctx: CliContext): void {
         // Workflow args are an array; its elements are what a person passed, shown as compact JSON.
         const args = Array.isArray(run.args) ? run.args : [];
         args.forEach((arg, i) => {
-          const text = JSON.stringify(arg) ?? 'undefined';
+          const text = compactJson(arg);
           field(`args[${i}]`, text.length > 100 ? `${text.slice(0, 99)}…` : text);
         });
         if (run.error) field('error', c.red(run.error));

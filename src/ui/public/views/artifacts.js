@@ -86,8 +86,8 @@ export async function artifactsView(root, route, { signal }) {
         'No artifacts here',
         [
           'Nothing recorded matches: clear the filters, or record a run first (',
-          h('code', {}, 'npm run demo'),
-          ').',
+          h('code', {}, 'plugins: [new LineagePlugin()]'),
+          ' on your Worker).',
         ],
         h('a', { href: '#/artifacts' }, 'Show all artifacts'),
       ),

@@ -120,9 +120,9 @@ export async function compareView(root, route, { signal }) {
     root.replaceChildren(
       head,
       emptyState('Nothing to compare yet', [
-        'Record two runs of a pipeline (',
-        h('code', {}, 'npm run demo'),
-        ' twice), then come back.',
+        'Record two runs of a pipeline (on a Worker with ',
+        h('code', {}, 'plugins: [new LineagePlugin()]'),
+        '), then come back.',
       ]),
     );
     return;

@@ -133,12 +133,18 @@ export async function runsView(root, route, { signal }) {
       head,
       emptyState(
         'Nothing recorded yet',
+        ['This page reads the store at ', h('code', {}, store.target), '.'],
         [
-          'Record a run, then reload this page: ',
-          h('code', {}, 'npm run demo'),
-          ' records the example Iris pipeline into the embedded store,',
+          'Add the plugin to the Worker that runs your workflows (',
+          h('code', {}, 'plugins: [new LineagePlugin()]'),
+          ' in ',
+          h('code', {}, 'Worker.create'),
+          '), run a workflow, then reload this page. ',
+          h('code', {}, 'new LineagePlugin()'),
+          ' records into the folder .lineage in the Worker’s working directory; give it ',
+          h('code', {}, '{ databaseUrl }'),
+          ' to record into Postgres, and open this page on the same store.',
         ],
-        ['or add ', h('code', {}, 'new LineagePlugin()'), ' to your Worker’s plugins and run any workflow.'],
       ),
     );
     return;
