@@ -16,7 +16,13 @@ export function lineageSinks(recorder: Recorder): InjectedSinks<LineageSinks> {
       },
       runEnded: {
         fn: (info, status, result, error, endedAtMs) =>
-          recorder.runEnded(info, status, result, error, endedAtMs === undefined ? undefined : new Date(endedAtMs)),
+          recorder.runEnded(
+            info,
+            status,
+            result,
+            error,
+            endedAtMs === undefined ? undefined : new Date(endedAtMs),
+          ),
         callDuringReplay: false,
       },
     },

@@ -47,7 +47,10 @@ export const interceptors = (): WorkflowInterceptors => {
   // call, so a call with hints is encoded on its own.
   let encoded:
     { of: LineageHeader; payload: ReturnType<typeof defaultPayloadConverter.toPayload> } | undefined;
-  const withContext = <T extends { headers: Headers }>(input: T, producers: readonly ProducerHint[] = []): T => {
+  const withContext = <T extends { headers: Headers }>(
+    input: T,
+    producers: readonly ProducerHint[] = [],
+  ): T => {
     let payload;
     if (producers.length > 0) {
       payload = defaultPayloadConverter.toPayload({ ...context, producers });
@@ -122,7 +125,10 @@ export const interceptors = (): WorkflowInterceptors => {
           // be reused); whatever this run does after starting it comes after the step.
           const { workflowId } = input.options;
           const started = next(withContext(input, hints.hintsFor(input.options.args ?? [])));
-          started.then(([, completed]) => completed.then((value) => hints.remember(value, { workflowId }), ignore), ignore);
+          started.then(
+            ([, completed]) => completed.then((value) => hints.remember(value, { workflowId }), ignore),
+            ignore,
+          );
           if (context.rerunFromRuns?.includes(input.workflowType)) reach();
           return started;
         },
