@@ -29,6 +29,7 @@ export interface WalkRow {
   artifact_id: string | number | null;
   type: 'INPUT' | 'OUTPUT' | null;
   path: string | null;
+  producer_execution_id: string | number | null;
   more: boolean | null;
   beyond: boolean | null;
 }
@@ -142,20 +143,21 @@ export function walkQuery(page: WalkPage): SQL {
     where w.hops <= ${maxHops} and (w.hops, w.kind, w.id) <= (l.hops, l.kind, l.id)
   )`);
   ctes.push(sql`edges as (
-    select e.id, e.execution_id, e.artifact_id, e.type, e.path from kept k
+    select e.id, e.execution_id, e.artifact_id, e.type, e.path, e.producer_execution_id from kept k
     join events e on k.kind = 'artifact' and e.artifact_id = k.id
     where exists (select 1 from seen s where s.kind = 'execution' and s.id = e.execution_id)
     union
-    select e.id, e.execution_id, e.artifact_id, e.type, e.path from kept k
+    select e.id, e.execution_id, e.artifact_id, e.type, e.path, e.producer_execution_id from kept k
     join events e on k.kind = 'execution' and e.execution_id = k.id
     where exists (select 1 from seen s where s.kind = 'artifact' and s.id = e.artifact_id)
   )`);
   return sql`with recursive ${sql.join(ctes, sql`, `)}
     select 'node' as row, k.kind, k.id, k.hops, null::bigint as execution_id, null::bigint as artifact_id,
-      null::text as type, null::text as path,
+      null::text as type, null::text as path, null::bigint as producer_execution_id,
       (select count(*) from page) > ${maxNodes} as more,
       exists (select 1 from walk where hops > ${maxHops}) as beyond
     from kept k
     union all
-    select 'edge', null, e.id, null, e.execution_id, e.artifact_id, e.type, e.path, null, null from edges e`;
+    select 'edge', null, e.id, null, e.execution_id, e.artifact_id, e.type, e.path, e.producer_execution_id,
+      null, null from edges e`;
 }

@@ -46,7 +46,13 @@ export async function attachArtifacts(
 ): Promise<ExecutionWithArtifacts[]> {
   if (rows.length === 0) return [];
   const edges = await store.db
-    .select({ executionId: events.executionId, type: events.type, path: events.path, artifact: artifacts })
+    .select({
+      executionId: events.executionId,
+      type: events.type,
+      path: events.path,
+      producerExecutionId: events.producerExecutionId,
+      artifact: artifacts,
+    })
     .from(events)
     .innerJoin(artifacts, eq(artifacts.id, events.artifactId))
     .where(
@@ -65,9 +71,16 @@ export async function attachArtifacts(
   }
   return rows.map((row) => {
     const mine = byExecution.get(row.id) ?? [];
-    const side = (type: string) =>
-      mine.filter((edge) => edge.type === type).map(({ path, artifact }) => ({ path, artifact }));
-    return { ...row, inputs: side('INPUT'), outputs: side('OUTPUT') };
+    const side = (type: string) => mine.filter((edge) => edge.type === type);
+    return {
+      ...row,
+      inputs: side('INPUT').map(({ path, artifact, producerExecutionId }) => ({
+        path,
+        artifact,
+        producerExecutionId,
+      })),
+      outputs: side('OUTPUT').map(({ path, artifact }) => ({ path, artifact })),
+    };
   });
 }
 

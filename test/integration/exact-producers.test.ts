@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { openLineageEvents } from '../../src/export/openlineage';
+import type { OpenLineageRunEvent } from '../../src/export/openlineage-model';
 import { LineagePlugin } from '../../src/plugin';
 import { traceLineage, type ExecutionNode } from '../../src/query/lineage';
 import { producerActivities } from '../fixtures/producer-activities';
@@ -98,6 +100,25 @@ describe.each(DRIVERS)('exact producers on INPUT edges, on %s', (driver) => {
     const downstream = new Set(graph.nodes.filter((n) => n.kind === 'execution').map((n) => n.id));
     expect(downstream.has(register.id)).toBe(false);
     expect(downstream.has(evaluate3.id)).toBe(true);
+  });
+
+  it('names URI-less OpenLineage datasets per producer, so a consumer joins only its own producer', async () => {
+    const workflowId = await run('registerSecondOfTwo');
+    const all = await steps(workflowId);
+    const evaluate5 = only(all, (s) => s.activityType === 'evaluate' && readsUri('mem://models/depth-5')(s));
+    const evaluate3 = only(all, (s) => s.activityType === 'evaluate' && readsUri('mem://models/depth-3')(s));
+    const events: OpenLineageRunEvent[] = [];
+    for await (const event of openLineageEvents(ctx.store(), { run: workflowId })) events.push(event);
+    const completed = (type: string) =>
+      events.filter((e) => e.eventType === 'COMPLETE' && e.job.name === type);
+    const metricsIn = completed('register')[0]!
+      .inputs.map((d) => d.name)
+      .filter((n) => n.startsWith('Metrics/'));
+    expect(metricsIn).toHaveLength(1);
+    expect(metricsIn[0]).toMatch(new RegExp(`@e${evaluate5.id}$`));
+    const evaluatedOutputs = completed('evaluate').flatMap((e) => e.outputs.map((d) => d.name));
+    expect(evaluatedOutputs).toContain(metricsIn[0]);
+    expect(evaluatedOutputs.some((n) => n.endsWith(`@e${evaluate3.id}`))).toBe(true);
   });
 
   it('records a literal equal to another run’s output as an external input of its own run', async () => {
