@@ -5,6 +5,8 @@ import { openLineageEvents } from '../../src/export/openlineage';
 import type { OpenLineageRunEvent } from '../../src/export/openlineage-model';
 import { LineagePlugin } from '../../src/plugin';
 import { traceLineage, type ExecutionNode } from '../../src/query/lineage';
+import { describeRun } from '../../src/query/run-detail';
+import { lineage } from '../cli/run-cli';
 import { producerActivities } from '../fixtures/producer-activities';
 import { DRIVERS, useStore } from '../support/stores';
 import { testClient, uniqueQueue, withWorker } from '../support/temporal';
@@ -188,6 +190,14 @@ describe.each(DRIVERS)('exact producers on INPUT edges, on %s', (driver) => {
       where c.type = 'run' and c.run_id = ${summarize.runId}`);
     expect(link?.previous).toBe(evaluate5.runId);
     expect((await upstreamIds(summarize.id)).has(evaluate5.id)).toBe(true);
+
+    const chain = [`${workflowId}/${evaluate5.runId}`, `${workflowId}/${summarize.runId}`];
+    for (const name of chain)
+      expect((await describeRun(ctx.store(), name)).chain.map((r) => r.name)).toEqual(chain);
+    if (ctx.url !== undefined) {
+      const shown = await lineage(['--db', ctx.url, 'show', chain[0]!]);
+      expect(shown.stdout).toContain(`chain     ${chain[0]} → ${chain[1]}`);
+    }
   });
 
   it('records Temporal’s start time for a run started before any Worker polled', async () => {
