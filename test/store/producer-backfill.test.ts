@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -10,7 +10,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { migrationsFolder } from '../../src/store/migrations';
-import { openStore, type LineageStore } from '../../src/store/open-store';
+import { openStore } from '../../src/store/open-store';
 import { LINEAGE_TABLES } from '../../src/store/schema';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { DRIVERS } from '../support/stores';
@@ -51,26 +51,30 @@ const OLD_ROWS = `
     (13, 21, 'INPUT', 'args[0]'), (15, 21, 'INPUT', 'args[0]');
 `;
 
+type Rows = <T>(query: SQL) => Promise<T[]>;
+
 describe.each(DRIVERS)('migration 0005 on a store written before exact producers, on %s', (driver) => {
   const cleanups: Array<() => Promise<void>> = [];
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  /** A store at migration 0004 holding OLD_ROWS, then opened (migrated to the newest) as users do. */
-  async function upgradedStore(): Promise<LineageStore> {
+  /**
+   * A store at migration 0004 holding OLD_ROWS, then migrated to the newest as openStore does (the
+   * same Drizzle migrator and folder); resolves to a query function on it.
+   */
+  async function upgradedStore(): Promise<Rows> {
     const old = foldersUpTo0004();
     cleanups.push(() => Promise.resolve(rmSync(old, { recursive: true, force: true })));
     if (driver === 'pglite') {
-      const dir = mkdtempSync(join(tmpdir(), 'lineage-backfill-'));
-      cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
-      const client = await PGlite.create(dir);
-      await migratePglite(drizzlePglite(client), { migrationsFolder: old });
+      // In memory: a second PGlite boot on a folder costs tens of seconds on a loaded machine.
+      const client = await PGlite.create();
+      cleanups.push(() => client.close());
+      const db = drizzlePglite(client);
+      await migratePglite(db, { migrationsFolder: old });
       await client.exec(OLD_ROWS);
-      await client.close();
-      const store = await openStore({ dir });
-      cleanups.push(() => store.close());
-      return store;
+      await migratePglite(db, { migrationsFolder: migrationsFolder() });
+      return async <T>(query: SQL) => (await db.execute(query)).rows as T[];
     }
     const database: TestDatabase = await createTestDatabase(inject('postgresAdminUrl'), 'producer_backfill');
     cleanups.push(() => database.drop());
@@ -80,16 +84,14 @@ describe.each(DRIVERS)('migration 0005 on a store written before exact producers
     await client.end({ timeout: 5 });
     const store = await openStore({ url: database.url });
     cleanups.push(() => store.close());
-    return store;
+    return (query) => store.rows(query);
   }
 
   it('keeps every row and gives each INPUT edge the producer of its own run tree', async () => {
-    const store = await upgradedStore();
+    const rows = await upgradedStore();
     const counts = await Promise.all(
       LINEAGE_TABLES.map(async (table) => {
-        const [row] = await store.rows<{ n: number }>(
-          sql`select count(*)::int as n from ${sql.identifier(table)}`,
-        );
+        const [row] = await rows<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table)}`);
         return [table, row!.n];
       }),
     );
@@ -101,7 +103,7 @@ describe.each(DRIVERS)('migration 0005 on a store written before exact producers
       events: 5,
       associations: 5,
     });
-    const inputs = await store.rows<{ consumer: number; producer: number | null }>(sql`
+    const inputs = await rows<{ consumer: number; producer: number | null }>(sql`
       select execution_id::int as consumer, producer_execution_id::int as producer
       from events where type = 'INPUT' order by execution_id`);
     // c: the child run's b is the latest producer of X in its tree that ended before c started;
@@ -110,7 +112,7 @@ describe.each(DRIVERS)('migration 0005 on a store written before exact producers
       { consumer: 13, producer: 12 },
       { consumer: 15, producer: null },
     ]);
-    const outputs = await store.rows<{ n: number }>(
+    const outputs = await rows<{ n: number }>(
       sql`select count(*)::int as n from events where type = 'OUTPUT' and producer_execution_id is not null`,
     );
     expect(outputs[0]!.n).toBe(0);
