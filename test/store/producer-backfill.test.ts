@@ -8,7 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrationsFolder } from '../../src/store/migrations';
 import { openStore } from '../../src/store/open-store';
 import { LINEAGE_TABLES } from '../../src/store/schema';
@@ -87,8 +87,13 @@ describe.each(DRIVERS)('migration 0005 on a store written before exact producers
     return (query) => store.rows(query);
   }
 
+  // In a hook: booting PGlite and migrating twice is slow on a loaded machine, and hooks allow more time.
+  let rows: Rows;
+  beforeAll(async () => {
+    rows = await upgradedStore();
+  });
+
   it('keeps every row and gives each INPUT edge the producer of its own run tree', async () => {
-    const rows = await upgradedStore();
     const counts = await Promise.all(
       LINEAGE_TABLES.map(async (table) => {
         const [row] = await rows<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table)}`);
