@@ -32,4 +32,25 @@ export interface LineageHeader {
   readonly rerunOfExecution?: number;
   /** Bypass the execution cache for this run and everything it starts. */
   readonly noCache?: boolean;
+  /**
+   * Which step produced each argument of the activity, child run or continued run this header
+   * goes to, by argument path (see producer-hints.ts). Never inherited: set per scheduled call.
+   */
+  readonly producers?: readonly ProducerHint[];
+}
+
+/**
+ * A step that produced a value: an activity of a run (`activityId`), or any step of a child
+ * workflow (`activityId` absent: the child's result came from one of its executions).
+ */
+export interface ProducerRef {
+  readonly workflowId: string;
+  /** Absent for a child workflow, whose run id the parent learns only later. */
+  readonly runId?: string;
+  readonly activityId?: string;
+}
+
+/** A producer of the value at `path` (`args[0]`, `args[1].model`) of a scheduled step. */
+export interface ProducerHint extends ProducerRef {
+  readonly path: string;
 }

@@ -184,6 +184,8 @@ export class Recorder {
       rerunOf: decision.rerunOf,
       cacheKey,
       cacheVersion: decision.cacheVersion,
+      ...(header.producers ? { producers: header.producers } : {}),
+      scheduledMs: info.scheduledTimestampMs,
     });
     // The common case: nothing to look up before the body, and the store is up. The start is
     // queued and the body runs meanwhile; the end joins the start when the body is done before
@@ -339,7 +341,8 @@ export class Recorder {
       run: { workflowId: info.workflowId, runId: info.runId },
       workflowType: info.workflowType,
       taskQueue: info.taskQueue,
-      startedAt: info.runStartTime,
+      // Temporal's start of the run (describe().startTime), not its first workflow task.
+      startedAt: info.startTime,
       args: this.digestOnly ? null : encoded,
       argsDigest,
       parent: info.parent ? { workflowId: info.parent.workflowId, runId: info.parent.runId } : null,
@@ -347,6 +350,10 @@ export class Recorder {
         info.root && info.root.runId !== info.runId
           ? { workflowId: info.root.workflowId, runId: info.root.runId }
           : null,
+      continuedFrom:
+        info.continuedFromExecutionRunId === undefined
+          ? null
+          : { workflowId: info.workflowId, runId: info.continuedFromExecutionRunId },
       rerunOf,
       rerunFrom: header.rerunFrom ?? null,
     });
@@ -374,13 +381,14 @@ export class Recorder {
     status: RunEndStatus,
     result: unknown,
     error: string | null,
+    endedAt: Date = new Date(),
   ): Promise<void> {
-    if (!this.batched) return this.writeRunEnd(info, status, result, error);
+    if (!this.batched) return this.writeRunEnd(info, status, result, error, endedAt);
     // A run shows as ended once the attempts this worker captured before its end are written.
     const before = this.background.orderedSettled();
     this.inBackground(async () => {
       await before;
-      await this.writeRunEnd(info, status, result, error);
+      await this.writeRunEnd(info, status, result, error, endedAt);
     }, false);
   }
 
@@ -389,12 +397,13 @@ export class Recorder {
     status: RunEndStatus,
     result: unknown,
     error: string | null,
+    endedAt: Date,
   ): Promise<void> {
     const end: RunEnd = {
       run: { workflowId: info.workflowId, runId: info.runId },
       workflowType: info.workflowType,
       status,
-      endedAt: new Date(),
+      endedAt,
       result: status === 'COMPLETED' && !this.digestOnly ? this.encode(result, 'result').encoded : null,
       error:
         error === null

@@ -8,6 +8,7 @@ export type RunEndStatus = 'COMPLETED' | 'FAILED' | 'CANCELED' | 'CONTINUED_AS_N
 export interface LineageSinks extends Sinks {
   lineage: {
     runStarted(args: unknown[], header: LineageHeader): void;
-    runEnded(status: RunEndStatus, result: unknown, error: string | null): void;
+    /** `endedAtMs`: the workflow's clock at its last task (absent from workers of older versions). */
+    runEnded(status: RunEndStatus, result: unknown, error: string | null, endedAtMs?: number): void;
   };
 }

@@ -15,7 +15,14 @@ export function lineageSinks(recorder: Recorder): InjectedSinks<LineageSinks> {
         callDuringReplay: false,
       },
       runEnded: {
-        fn: (info, status, result, error) => recorder.runEnded(info, status, result, error),
+        fn: (info, status, result, error, endedAtMs) =>
+          recorder.runEnded(
+            info,
+            status,
+            result,
+            error,
+            endedAtMs === undefined ? undefined : new Date(endedAtMs),
+          ),
         callDuringReplay: false,
       },
     },

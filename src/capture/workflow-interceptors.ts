@@ -13,7 +13,8 @@ import {
   type Headers,
   type WorkflowInterceptors,
 } from '@temporalio/workflow';
-import { LINEAGE_HEADER, type LineageHeader } from './lineage-header';
+import { LINEAGE_HEADER, type LineageHeader, type ProducerHint, type ProducerRef } from './lineage-header';
+import { ProducerHints } from './producer-hints';
 import type { LineageSinks, RunEndStatus } from './sink-types';
 
 const { lineage } = proxySinks<LineageSinks>();
@@ -34,19 +35,33 @@ function endStatus(error: unknown): RunEndStatus | undefined {
   return undefined;
 }
 
+/** A promise's rejection is the workflow code's to handle; the hint bookkeeping only reads results. */
+const ignore = (): void => undefined;
+
 export const interceptors = (): WorkflowInterceptors => {
   // Per workflow execution: the factory runs once for each one.
   let context: LineageHeader = {};
+  const hints = new ProducerHints();
   // The context changes at most a few times per run (it is replaced, never mutated): its payload
-  // is encoded once per change rather than once per scheduled activity.
+  // is encoded once per change rather than once per scheduled activity. Producer hints differ per
+  // call, so a call with hints is encoded on its own.
   let encoded:
     { of: LineageHeader; payload: ReturnType<typeof defaultPayloadConverter.toPayload> } | undefined;
-  const withContext = <T extends { headers: Headers }>(input: T): T => {
-    // An empty context is what a missing header means: most runs (no rerun) send none at all.
-    if (Object.keys(context).length === 0) return input;
-    if (encoded?.of !== context)
-      encoded = { of: context, payload: defaultPayloadConverter.toPayload(context) };
-    return { ...input, headers: { ...input.headers, [LINEAGE_HEADER]: encoded.payload } };
+  const withContext = <T extends { headers: Headers }>(
+    input: T,
+    producers: readonly ProducerHint[] = [],
+  ): T => {
+    let payload;
+    if (producers.length > 0) {
+      payload = defaultPayloadConverter.toPayload({ ...context, producers });
+    } else {
+      // An empty context is what a missing header means: most runs (no rerun) send none at all.
+      if (Object.keys(context).length === 0) return input;
+      if (encoded?.of !== context)
+        encoded = { of: context, payload: defaultPayloadConverter.toPayload(context) };
+      payload = encoded.payload;
+    }
+    return { ...input, headers: { ...input.headers, [LINEAGE_HEADER]: payload } };
   };
   // From-step reruns: "before the step" is decided here, in schedule order, because only the
   // workflow knows the order in which it asks for work; the decision travels in the header and is
@@ -56,24 +71,44 @@ export const interceptors = (): WorkflowInterceptors => {
       context = { ...context, rerunReached: true };
   };
   const inStepRun = (): boolean => context.rerunFromRuns?.includes(workflowInfo().workflowType) ?? false;
-  const scheduling = <T extends { headers: Headers; activityType: string }>(input: T): T => {
+  /**
+   * Schedules an activity with its producer hints, and remembers its result as its own. The
+   * result is noted by a handler attached before the workflow code's own (no extra tick).
+   */
+  const scheduling = <T extends { headers: Headers; activityType: string; args: unknown[] }>(
+    input: T,
+    activityId: string,
+    next: (input: T) => Promise<unknown>,
+  ): Promise<unknown> => {
     if (input.activityType === context.rerunFromType && inStepRun()) reach();
-    return withContext(input);
+    const { workflowId, runId } = workflowInfo();
+    const step: ProducerRef = { workflowId, runId, activityId };
+    const result = next(withContext(input, hints.hintsFor(input.args, step)));
+    result.then((value) => hints.remember(value, step), ignore);
+    return result;
   };
   return {
     inbound: [
       {
         async execute(input, next) {
-          context = readHeader(input.headers);
+          const { producers, ...header } = readHeader(input.headers);
+          context = header;
+          hints.rememberReceived(input.args, producers);
           lineage.runStarted([...input.args], context);
           try {
             const result = await next(input);
-            lineage.runEnded('COMPLETED', result, null);
+            // Date.now() in the sandbox is the workflow's clock: the time of the task that ends the run.
+            lineage.runEnded('COMPLETED', result, null, Date.now());
             return result;
           } catch (error) {
             const status = endStatus(error);
             if (status)
-              lineage.runEnded(status, undefined, error instanceof Error ? error.message : String(error));
+              lineage.runEnded(
+                status,
+                undefined,
+                error instanceof Error ? error.message : String(error),
+                Date.now(),
+              );
             throw error;
           }
         },
@@ -81,16 +116,23 @@ export const interceptors = (): WorkflowInterceptors => {
     ],
     outbound: [
       {
-        scheduleActivity: (input, next) => next(scheduling(input)),
-        scheduleLocalActivity: (input, next) => next(scheduling(input)),
+        scheduleActivity: (input, next) =>
+          scheduling(input, input.options.activityId ?? `${input.seq}`, next),
+        // Temporal names a local activity by its sequence number.
+        scheduleLocalActivity: (input, next) => scheduling(input, `${input.seq}`, next),
         startChildWorkflowExecution: (input, next) => {
           // The child still gets the not-yet-reached context (its own steps before the step may
           // be reused); whatever this run does after starting it comes after the step.
-          const started = next(withContext(input));
+          const { workflowId } = input.options;
+          const started = next(withContext(input, hints.hintsFor(input.options.args ?? [])));
+          started.then(
+            ([, completed]) => completed.then((value) => hints.remember(value, { workflowId }), ignore),
+            ignore,
+          );
           if (context.rerunFromRuns?.includes(input.workflowType)) reach();
           return started;
         },
-        continueAsNew: (input, next) => next(withContext(input)),
+        continueAsNew: (input, next) => next(withContext(input, hints.hintsFor(input.args))),
       },
     ],
   };

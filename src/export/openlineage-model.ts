@@ -60,8 +60,17 @@ export function stableUuid(name: string): string {
 export function datasetName(
   artifact: ArtifactRow,
   jobNamespace: string,
+  producerExecutionId: number | null = null,
 ): { namespace: string; name: string } {
-  if (!artifact.uri) return { namespace: jobNamespace, name: `${artifact.type}/${artifact.digest}` };
+  // A URI-less value is one dataset per occurrence: equal metrics from two evaluations would
+  // otherwise be one dataset, and a consumer would join both producers' jobs in a lineage graph.
+  if (!artifact.uri) {
+    const name = `${artifact.type}/${artifact.digest}`;
+    return {
+      namespace: jobNamespace,
+      name: producerExecutionId === null ? name : `${name}@e${producerExecutionId}`,
+    };
+  }
   let url: URL;
   try {
     url = new URL(artifact.uri);

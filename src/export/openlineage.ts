@@ -87,11 +87,16 @@ class EventBuilder {
     return this.facet('executionParameters', { parameters });
   }
 
-  datasets(events: EventArtifact[]): OpenLineageDataset[] {
+  /** `producedBy`: the execution whose outputs these are; inputs name their own producer. */
+  datasets(events: EventArtifact[], producedBy?: number): OpenLineageDataset[] {
     const byName = new Map<string, OpenLineageDataset>();
-    for (const { artifact } of events) {
+    for (const { artifact, producerExecutionId } of events) {
       if (artifact.type === VALUE_TYPE) continue;
-      const { namespace, name } = datasetName(artifact, this.namespace);
+      const { namespace, name } = datasetName(
+        artifact,
+        this.namespace,
+        producedBy ?? producerExecutionId ?? null,
+      );
       byName.set(`${namespace}\0${name}`, {
         namespace,
         name,
@@ -194,7 +199,7 @@ async function familyEvents(
           { runId: executionUuid(e), facets: endFacets },
           activityJob,
           inputs,
-          b.datasets(e.outputs),
+          b.datasets(e.outputs, e.id),
         ),
         1,
       );

@@ -30,67 +30,64 @@ export interface WalkRow {
   artifact_id: string | number | null;
   type: 'INPUT' | 'OUTPUT' | null;
   path: string | null;
+  producer_execution_id: string | number | null;
   more: boolean | null;
   beyond: boolean | null;
 }
 
-/**
- * The run tree an execution belongs to: its run's root run (or the run itself). Kept per walk
- * row so that value-identified artifacts link only executions of the same tree (see walkCte).
- */
-function executionRoot(execution: SQL): SQL {
-  return sql`select coalesce(c.root_id, c.id) as root from associations a
-    join contexts c on c.id = a.context_id and c.type = 'run'
-    where a.execution_id = ${execution} limit 1`;
-}
-
 function seedQuery(seed: WalkSeed): SQL {
-  if ('artifactId' in seed) {
-    return sql`select 'artifact'::text as kind, ${seed.artifactId}::bigint as id, null::bigint as root`;
-  }
-  if ('executionId' in seed) {
-    return sql`select 'execution'::text as kind, ${seed.executionId}::bigint as id,
-      (${executionRoot(sql`${seed.executionId}::bigint`)}) as root`;
-  }
+  if ('artifactId' in seed) return sql`select 'artifact'::text as kind, ${seed.artifactId}::bigint as id`;
+  if ('executionId' in seed) return sql`select 'execution'::text as kind, ${seed.executionId}::bigint as id`;
   const runs = seed.includeChildRuns
     ? sql`select child_id from run_tree`
     : sql`select ${seed.runContextId}::bigint`;
-  return sql`select 'execution'::text as kind, a.execution_id as id, (${executionRoot(sql`a.execution_id`)}) as root
+  return sql`select 'execution'::text as kind, a.execution_id as id
     from associations a where a.context_id in (${runs})`;
 }
 
 /**
- * One direction of the walk. Upstream, an artifact steps to the executions that wrote it and an
- * execution to the artifacts it read; downstream the other way round. The lateral union lets
- * each kind use its own index (`events_artifact_idx`, `events_edge_key`), and UNION (not ALL)
- * keeps the working set to one row per (node, hop count, run tree), so shared artifacts cannot
- * make it explode. It walks one hop past the limit only to tell whether anything lies beyond.
+ * One direction of the walk. Upstream, an execution steps to the artifacts it read and an
+ * artifact to the execution that produced it; downstream, an execution to what it wrote and an
+ * artifact to the executions that consumed that very output. The lateral union lets each kind
+ * use its own index, and UNION (not ALL) keeps the working set to one row per (node, hop count,
+ * edge followed), so shared artifacts cannot make it explode. It walks one hop past the limit
+ * only to tell whether anything lies beyond.
  *
- * An artifact with a URI is a thing that runs share (a dataset read by 50 runs), so the walk
- * crosses runs through it. An artifact identified only by its value (a parameter object, an
- * inline Metrics) is not: two unrelated evaluations that return the same accuracy share that
- * row, and following it would invent lineage. Reached from an execution, such an artifact
- * leads only to executions of the same run tree (`root`); as the walk's seed, to all of them.
+ * Identity is content, provenance is an occurrence: two evaluations that return equal metrics
+ * share one artifact row, so stepping from an artifact to "every execution that wrote it" would
+ * invent lineage. An artifact row reached from an execution carries the execution at the other
+ * end of the edge it came by (`via`): upstream, the producer recorded on the consumer's INPUT
+ * edge; downstream, the producer whose consumers are followed. A value with no recorded producer
+ * is an external input of its run and leads nowhere upstream — unless it is a thing at a URI
+ * (a dataset file runs share), which leads to every execution that wrote it. Seeded at an
+ * artifact (hops 0), the walk reaches every producer or consumer of equal content.
  * An execution's code and environment (tracked paths) are not data it read: the walk does not
  * step to them, or every run on one Worker would be one another's lineage.
  */
 function walkCte(name: string, direction: 'upstream' | 'downstream', maxHops: number, scoped: boolean): SQL {
-  const [fromArtifact, fromExecution] = direction === 'upstream' ? ['OUTPUT', 'INPUT'] : ['INPUT', 'OUTPUT'];
   const inScope = scoped ? sql`and e.execution_id in (select execution_id from scope)` : sql``;
-  return sql`${sql.raw(name)}(kind, id, hops, root) as (
-    select kind, id, 0, root from seed
-    union
-    select n.kind, n.id, w.hops + 1, n.root from ${sql.raw(name)} w
-    cross join lateral (
-      select 'execution'::text as kind, e.execution_id as id, r.root from events e
-      left join lateral (${executionRoot(sql`e.execution_id`)}) r on true
-      where w.kind = 'artifact' and e.artifact_id = w.id and e.type = ${fromArtifact} ${inScope}
-        and (w.root is null or r.root = w.root
-          or exists (select 1 from artifacts x where x.id = w.id and x.uri is not null))
+  const hasUri = sql`exists (select 1 from artifacts x where x.id = w.id and x.uri is not null)`;
+  const steps =
+    direction === 'upstream'
+      ? sql`select 'execution'::text as kind, e.execution_id as id, null::bigint as via from events e
+      where w.kind = 'artifact' and e.artifact_id = w.id and e.type = 'OUTPUT' ${inScope}
+        and (w.hops = 0 or e.execution_id = w.via or (w.via is null and ${hasUri}))
       union all
-      select 'artifact'::text, e.artifact_id, w.root from events e
-      where w.kind = 'execution' and e.execution_id = w.id and e.type = ${fromExecution}
-        and e.path not like ${TRACKED_PATH_LIKE}
+      select 'artifact'::text, e.artifact_id, e.producer_execution_id from events e
+      where w.kind = 'execution' and e.execution_id = w.id and e.type = 'INPUT'
+        and e.path not like ${TRACKED_PATH_LIKE}`
+      : sql`select 'execution'::text as kind, e.execution_id as id, null::bigint as via from events e
+      where w.kind = 'artifact' and e.artifact_id = w.id and e.type = 'INPUT' ${inScope}
+        and (w.hops = 0 or e.producer_execution_id = w.via or (e.producer_execution_id is null and ${hasUri}))
+      union all
+      select 'artifact'::text, e.artifact_id, e.execution_id from events e
+      where w.kind = 'execution' and e.execution_id = w.id and e.type = 'OUTPUT'`;
+  return sql`${sql.raw(name)}(kind, id, hops, via) as (
+    select kind, id, 0, null::bigint from seed
+    union
+    select n.kind, n.id, w.hops + 1, n.via from ${sql.raw(name)} w
+    cross join lateral (
+      ${steps}
     ) n
     where w.hops <= ${maxHops}
   )`;
@@ -125,7 +122,7 @@ export function walkQuery(page: WalkPage): SQL {
       select a.execution_id from associations a where a.context_id in (select child_id from scope_tree)
     )`);
   }
-  ctes.push(sql`seed(kind, id, root) as (${seedQuery(seed)})`);
+  ctes.push(sql`seed(kind, id) as (${seedQuery(seed)})`);
   const parts: string[] = [];
   if (direction !== 'downstream') {
     ctes.push(walkCte('up', 'upstream', maxHops, scoped));
@@ -150,20 +147,21 @@ export function walkQuery(page: WalkPage): SQL {
     where w.hops <= ${maxHops} and (w.hops, w.kind, w.id) <= (l.hops, l.kind, l.id)
   )`);
   ctes.push(sql`edges as (
-    select e.id, e.execution_id, e.artifact_id, e.type, e.path from kept k
+    select e.id, e.execution_id, e.artifact_id, e.type, e.path, e.producer_execution_id from kept k
     join events e on k.kind = 'artifact' and e.artifact_id = k.id
     where exists (select 1 from seen s where s.kind = 'execution' and s.id = e.execution_id)
     union
-    select e.id, e.execution_id, e.artifact_id, e.type, e.path from kept k
+    select e.id, e.execution_id, e.artifact_id, e.type, e.path, e.producer_execution_id from kept k
     join events e on k.kind = 'execution' and e.execution_id = k.id
     where exists (select 1 from seen s where s.kind = 'artifact' and s.id = e.artifact_id)
   )`);
   return sql`with recursive ${sql.join(ctes, sql`, `)}
     select 'node' as row, k.kind, k.id, k.hops, null::bigint as execution_id, null::bigint as artifact_id,
-      null::text as type, null::text as path,
+      null::text as type, null::text as path, null::bigint as producer_execution_id,
       (select count(*) from page) > ${maxNodes} as more,
       exists (select 1 from walk where hops > ${maxHops}) as beyond
     from kept k
     union all
-    select 'edge', null, e.id, null, e.execution_id, e.artifact_id, e.type, e.path, null, null from edges e`;
+    select 'edge', null, e.id, null, e.execution_id, e.artifact_id, e.type, e.path, e.producer_execution_id,
+      null, null from edges e`;
 }

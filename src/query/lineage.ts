@@ -88,6 +88,12 @@ export interface LineageEdge {
   readonly type: 'INPUT' | 'OUTPUT';
   /** Where the artifact sat in the arguments or result: `args[0]`, `result.model`. */
   readonly path: string;
+  /**
+   * INPUT edges: `execution:<id>` of the execution that produced the value consumed, or null for
+   * an external input of the run (an argument, a literal, a value from outside the run tree).
+   * Walks follow this edge, not every producer of equal content.
+   */
+  readonly producer?: string | null;
 }
 
 /**
@@ -107,6 +113,12 @@ export interface LineageGraph {
   readonly truncated: boolean;
   /** True when the graph goes on past `maxHops`. */
   readonly hopLimited: boolean;
+  /**
+   * Set when the walk starts at an artifact: its first hop reaches every execution that produced
+   * (upstream) or consumed (downstream) equal content, in any run; later hops follow recorded
+   * producers only.
+   */
+  readonly firstHop?: 'all of equal content';
 }
 
 async function resolveSeed(
@@ -266,6 +278,12 @@ export async function traceLineage(
             : `artifact:${toNumber(r.artifact_id!)}`,
         type: r.type!,
         path: r.path!,
+        ...(r.type === 'INPUT'
+          ? {
+              producer:
+                r.producer_execution_id === null ? null : `execution:${toNumber(r.producer_execution_id)}`,
+            }
+          : {}),
       }))
       .sort(
         (a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.path.localeCompare(b.path),
@@ -273,5 +291,6 @@ export async function traceLineage(
     nextCursor: more && last ? encodeCursor('lineage', [last.hops, last.kind, last.id, print]) : null,
     truncated: more,
     hopLimited: nodeRows[0]?.beyond === true,
+    ...('artifactId' in seed ? { firstHop: 'all of equal content' as const } : {}),
   };
 }

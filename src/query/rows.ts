@@ -14,6 +14,11 @@ export type ArtifactRow = typeof artifacts.$inferSelect;
 export interface EventArtifact {
   readonly path: string;
   readonly artifact: ArtifactRow;
+  /**
+   * Inputs only: the execution that produced the value consumed, or null for an external input of
+   * the run (see DESIGN.md, "Identity is content; provenance is an occurrence").
+   */
+  readonly producerExecutionId?: number | null;
 }
 
 /** An execution with its input and output artifacts. */

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { CODE_PATH, ENVIRONMENT_PATH, isTrackedPath } from '../artifacts/tracked-paths';
 import { LineageNotFoundError } from '../errors';
 import type { LineageStore } from '../store/open-store';
@@ -16,6 +16,34 @@ export interface RunDetail {
   readonly childRuns: RunRow[];
   /** Every activity attempt of this run (not of its children), in start order. */
   readonly executions: ExecutionWithArtifacts[];
+  /**
+   * The continue-as-new chain this run is a link of, first run first (this run included); empty
+   * when the run neither continued another run nor was continued.
+   */
+  readonly chain: RunRow[];
+}
+
+/** The continue-as-new chain `run` is a link of, first run first; empty when it is alone. */
+export async function continueAsNewChain(store: LineageStore, run: RunRow): Promise<RunRow[]> {
+  const rows = await store.rows<{ id: number | string; position: number }>(sql`
+    with recursive earlier(id, continued_from, position) as (
+      select id, continued_from, 0 from contexts where id = ${run.id}
+      union all
+      select c.id, c.continued_from, e.position - 1 from earlier e join contexts c on c.id = e.continued_from
+      where e.position > -10000
+    ),
+    later(id, position) as (
+      select ${run.id}::bigint, 0
+      union all
+      select c.id, l.position + 1 from later l join contexts c on c.continued_from = l.id and c.type = 'run'
+      where l.position < 10000
+    )
+    select id, position from earlier union select id, position from later order by position`);
+  if (rows.length <= 1) return [];
+  const ids = rows.map((r) => Number(r.id));
+  const found = await store.db.select().from(contexts).where(inArray(contexts.id, ids));
+  const byId = new Map(found.map((c) => [c.id, c]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
 /** The contexts a context is directly under (its pipeline, its parent run). */
@@ -47,7 +75,13 @@ export async function attachArtifacts(
 ): Promise<ExecutionWithArtifacts[]> {
   if (rows.length === 0) return [];
   const edges = await store.db
-    .select({ executionId: events.executionId, type: events.type, path: events.path, artifact: artifacts })
+    .select({
+      executionId: events.executionId,
+      type: events.type,
+      path: events.path,
+      producerExecutionId: events.producerExecutionId,
+      artifact: artifacts,
+    })
     .from(events)
     .innerJoin(artifacts, eq(artifacts.id, events.artifactId))
     .where(
@@ -66,16 +100,17 @@ export async function attachArtifacts(
   }
   return rows.map((row) => {
     const mine = byExecution.get(row.id) ?? [];
-    const side = (type: string) =>
-      mine
-        .filter((edge) => edge.type === type && !isTrackedPath(edge.path))
-        .map(({ path, artifact }) => ({ path, artifact }));
+    const side = (type: string) => mine.filter((edge) => edge.type === type && !isTrackedPath(edge.path));
     const tracked = (path: string) =>
       mine.find((edge) => edge.type === 'INPUT' && edge.path === path)?.artifact ?? null;
     return {
       ...row,
-      inputs: side('INPUT'),
-      outputs: side('OUTPUT'),
+      inputs: side('INPUT').map(({ path, artifact, producerExecutionId }) => ({
+        path,
+        artifact,
+        producerExecutionId,
+      })),
+      outputs: side('OUTPUT').map(({ path, artifact }) => ({ path, artifact })),
       code: tracked(CODE_PATH),
       environment: tracked(ENVIRONMENT_PATH),
     };
@@ -117,10 +152,11 @@ export async function getRunExecutions(store: LineageStore, ref: string): Promis
  */
 export async function describeRun(store: LineageStore, ref: string): Promise<RunDetail> {
   const run = await getRun(store, ref);
-  const [parents, childRuns, runExecutions] = await Promise.all([
+  const [parents, childRuns, runExecutions, chain] = await Promise.all([
     getParents(store, run.id),
     getChildRuns(store, run.id),
     executionsOfContext(store, run.id),
+    continueAsNewChain(store, run),
   ]);
   return {
     run,
@@ -128,6 +164,7 @@ export async function describeRun(store: LineageStore, ref: string): Promise<Run
     parentRun: parents.find((p) => p.type === 'run') ?? null,
     childRuns,
     executions: runExecutions,
+    chain,
   };
 }
 

@@ -17,30 +17,26 @@ export function pinnedCondition(o: ResolvedGcOptions): SQL {
   return parts.length === 0 ? sql`false` : sql`coalesce(${sql.join(parts, sql` or `)}, false)`;
 }
 
-/** The run tree an execution belongs to (its root run, or its own run), as lineage walks see it. */
-const executionRoot = sql`select coalesce(c.root_id, c.id) as root from associations s
-  join contexts c on c.id = s.context_id and c.type = 'run' where s.execution_id = e.execution_id limit 1`;
-
 /**
  * The plan: every run tree (a root run and its descendants, by parent_contexts) whose runs all
  * ended before the cutoff, with whether it must stay because it holds an execution upstream of a
- * pinned artifact. "Upstream" follows the same rule as lineage walks (lineage-sql.ts): through an
- * artifact with a URI to any producer, through a value-identified artifact only to producers in
- * the run tree the walk came from, so an equal parameter object elsewhere keeps nothing alive.
+ * pinned artifact. "Upstream" follows the same edges as lineage walks (lineage-sql.ts): a pinned
+ * artifact keeps every execution that wrote it; from a consumer, an input leads to the producer
+ * its INPUT edge recorded, and one with none (an external input) only when it is a thing at a
+ * URI, to every producer. An equal parameter object elsewhere keeps nothing alive.
  */
 export function planQuery(o: ResolvedGcOptions): SQL {
   return sql`with recursive
-    up(kind, id, root) as (
-      select 'artifact'::text, a.id, null::bigint from artifacts a where ${pinnedCondition(o)}
+    up(kind, id, seed, via) as (
+      select 'artifact'::text, a.id, true, null::bigint from artifacts a where ${pinnedCondition(o)}
       union
-      select n.kind, n.id, n.root from up w cross join lateral (
-        select 'execution'::text as kind, e.execution_id as id, r.root from events e
-        left join lateral (${executionRoot}) r on true
+      select n.kind, n.id, false, n.via from up w cross join lateral (
+        select 'execution'::text as kind, e.execution_id as id, null::bigint as via from events e
         where w.kind = 'artifact' and e.artifact_id = w.id and e.type = 'OUTPUT'
-          and (w.root is null or r.root = w.root)
+          and (w.seed or e.execution_id = w.via
+            or (w.via is null and exists (select 1 from artifacts x where x.id = w.id and x.uri is not null)))
         union all
-        select 'artifact'::text, e.artifact_id, case when x.uri is null then w.root end from events e
-        join artifacts x on x.id = e.artifact_id
+        select 'artifact'::text, e.artifact_id, e.producer_execution_id from events e
         where w.kind = 'execution' and e.execution_id = w.id and e.type = 'INPUT'
       ) n
     ),

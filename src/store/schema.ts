@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   index,
@@ -48,6 +49,11 @@ export const contexts = pgTable(
      * to keep links through value-identified artifacts inside one run tree (see lineage-sql.ts).
      */
     rootId: bigint('root_id', { mode: 'number' }),
+    /**
+     * The run this run continued from (continue-as-new): the previous link of the chain. Walks
+     * cross it from a value this run received as an argument to what the previous run produced.
+     */
+    continuedFrom: bigint('continued_from', { mode: 'number' }),
     properties: jsonb('properties')
       .notNull()
       .default(sql`'{}'::jsonb`),
@@ -172,10 +178,24 @@ export const events = pgTable(
       .references(() => artifacts.id, { onDelete: 'cascade' }),
     type: text('type').notNull(),
     path: text('path').notNull(),
+    /**
+     * For an INPUT edge: the execution that produced the value consumed (null: an external input
+     * of the run — a workflow argument, a literal, or a value no execution of the run tree output).
+     * Content identifies the artifact; this names the occurrence, so walks follow it rather than
+     * every producer of equal content.
+     */
+    producerExecutionId: bigint('producer_execution_id', { mode: 'number' }).references(
+      (): AnyPgColumn => executions.id,
+      { onDelete: 'set null' },
+    ),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('events_edge_key').on(t.executionId, t.artifactId, t.type, t.path),
+    // Downstream walks step from a producer to its consumers' edges; most edges have none.
+    index('events_producer_idx')
+      .on(t.producerExecutionId)
+      .where(sql`${t.producerExecutionId} is not null`),
     // execution_id included: a walk step from an artifact is then an index-only scan.
     index('events_artifact_idx').on(t.artifactId, t.type, t.executionId),
   ],

@@ -1,5 +1,6 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import type { CapturedArtifact } from '../artifacts/capture';
+import type { ProducerHint } from '../capture/lineage-header';
 import type { LineageStore } from './open-store';
 import { events, executions, type ExecutionState } from './schema';
 import type { ContextWriter, RunRef } from './write-contexts';
@@ -23,6 +24,10 @@ export interface AttemptStart {
   readonly rerunOf: number | null;
   readonly cacheKey: string | null;
   readonly cacheVersion: string | null;
+  /** The workflow's producer hints for the arguments, by path (see capture/producer-hints.ts). */
+  readonly producers?: readonly ProducerHint[];
+  /** When Temporal first scheduled the attempt (ms since epoch): inputs were fixed then. */
+  readonly scheduledMs?: number;
 }
 
 /** How an attempt ended. */
@@ -55,6 +60,35 @@ const ABANDON_EARLIER_ATTEMPTS = sql`,
         where x.workflow_id = a.workflow_id and x.run_id = a.run_id and x.activity_id = a.activity_id
           and x.attempt < a.attempt and x.state = 'RUNNING'
       )`;
+
+/**
+ * The producer the workflow named for the value at this input path: used only if that execution
+ * really output this artifact, so a hint can be dropped but never invent lineage. A hint without
+ * an activity id names a child run: the latest of its executions that output the artifact.
+ */
+const HINTED_PRODUCER = sql`select x.id
+  from jsonb_to_recordset(a.producers) as h(path text, "workflowId" text, "runId" text, "activityId" text)
+  join executions x on x.workflow_id = h."workflowId" and (h."runId" is null or x.run_id = h."runId")
+    and (h."activityId" is null or x.activity_id = h."activityId")
+  where h.path = e.path and x.id <> s.id and x.state in ('COMPLETE', 'CACHED')
+    and exists (select 1 from events o where o.artifact_id = e.artifact_id and o.type = 'OUTPUT' and o.execution_id = x.id)
+  order by x.ended_at desc nulls last, x.id desc limit 1`;
+
+/**
+ * For primitives, copies and values no hint covers: the latest execution of the consumer's run
+ * tree (its root run and that run's child runs) that output the artifact and ended before the
+ * consumer was scheduled. None: an external input of the run (never another run tree's step).
+ * Migration 0005 backfilled older stores by this same rule.
+ */
+const RUN_TREE_PRODUCER = sql`select x.id
+  from events o
+  join executions x on x.id = o.execution_id
+  join associations xa on xa.execution_id = x.id
+  join contexts xc on xc.id = xa.context_id and xc.type = 'run'
+  where o.artifact_id = e.artifact_id and o.type = 'OUTPUT' and x.id <> s.id
+    and x.state in ('COMPLETE', 'CACHED') and x.ended_at <= coalesce(a.scheduled_at, a.started_at)
+    and coalesce(xc.root_id, xc.id) = (select coalesce(c.root_id, c.id) from contexts c where c.id = a.run_context_id)
+  order by x.ended_at desc, x.id desc limit 1`;
 
 function isForeignKeyViolation(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
@@ -98,7 +132,7 @@ const START_COLUMNS = sql.raw(
   'i int, workflow_id text, run_id text, activity_id text, attempt int, activity_type text, task_queue text, ' +
     'is_local boolean, worker_identity text, build_id text, started_at timestamptz, input_digest text, ' +
     'rerun_of bigint, cache_key text, cache_version text, run_context_id bigint, ' +
-    'state text, ended_at timestamptz, output_digest text, error jsonb',
+    'state text, ended_at timestamptz, output_digest text, error jsonb, producers jsonb, scheduled_at timestamptz',
 );
 const END_COLUMNS = sql.raw(
   'i int, execution_id bigint, state text, ended_at timestamptz, output_digest text, error jsonb',
@@ -216,6 +250,8 @@ export class AttemptWriter {
       ended_at: end?.endedAt.toISOString() ?? null,
       output_digest: end?.outputDigest ?? null,
       error: end?.error ?? null,
+      producers: s.producers?.length ? s.producers : null,
+      scheduled_at: s.scheduledMs === undefined ? null : new Date(s.scheduledMs).toISOString(),
     }));
     const row = await this.write<{
       executions: Array<[number, string | number]>;
@@ -274,8 +310,10 @@ export class AttemptWriter {
         select run_context_id, id from started order by 1, 2 on conflict do nothing
       ),
       edges as (
-        insert into events (execution_id, artifact_id, type, path)
-        select s.id, e.artifact_id, e.type, e.path from started s join edge_ids e on e.i = s.i on conflict do nothing
+        insert into events (execution_id, artifact_id, type, path, producer_execution_id)
+        select s.id, e.artifact_id, e.type, e.path,
+          case when e.type = 'INPUT' then coalesce((${HINTED_PRODUCER}), (${RUN_TREE_PRODUCER})) end
+        from started s join attempt a on a.i = s.i join edge_ids e on e.i = s.i on conflict do nothing
       )${retries ? ABANDON_EARLIER_ATTEMPTS : sql``}
       select (select jsonb_agg(jsonb_build_array(i, id)) from started) as executions, ${NEW_ARTIFACT_IDS}`,
     );

@@ -16,6 +16,8 @@ export interface RunStart {
   readonly parent: RunRef | null;
   /** The top-level run of this run's tree, when it is not this run itself. */
   readonly root?: RunRef | null;
+  /** The run this run continued from (continue-as-new), if any. */
+  readonly continuedFrom?: RunRef | null;
   readonly rerunOf: string | null;
   readonly rerunFrom: string | null;
 }
@@ -35,11 +37,12 @@ interface PendingRunStart {
   readonly start: RunStart;
   readonly parents: readonly number[];
   readonly rootId: number | null;
+  readonly continuedFromId: number | null;
 }
 
 const START_COLUMNS = sql.raw(
   'i int, name text, workflow_type text, workflow_id text, run_id text, task_queue text, ' +
-    'started_at timestamptz, args jsonb, args_digest text, rerun_of text, rerun_from text, root_id bigint, parents jsonb',
+    'started_at timestamptz, args jsonb, args_digest text, rerun_of text, rerun_from text, root_id bigint, continued_from bigint, parents jsonb',
 );
 const END_COLUMNS = sql.raw(
   'name text, workflow_type text, workflow_id text, run_id text, status text, ended_at timestamptz, result jsonb, error text',
@@ -72,7 +75,8 @@ export class RunWriter {
     const parents = [await this.contexts.pipelineId(start.workflowType)];
     if (start.parent) parents.push(await bare(start.parent));
     const rootId = start.root ? await bare(start.root) : null;
-    const id = this.starts.push({ start, parents, rootId });
+    const continuedFromId = start.continuedFrom ? await bare(start.continuedFrom) : null;
+    const id = this.starts.push({ start, parents, rootId, continuedFromId });
     this.contexts.runStarting(
       {
         ...start.run,
@@ -91,7 +95,7 @@ export class RunWriter {
   }
 
   private async writeStarts(items: PendingRunStart[]): Promise<number[]> {
-    const runs = items.map(({ start, parents, rootId }, i) => ({
+    const runs = items.map(({ start, parents, rootId, continuedFromId }, i) => ({
       i,
       name: runName(start.run),
       workflow_type: start.workflowType,
@@ -104,19 +108,21 @@ export class RunWriter {
       rerun_of: start.rerunOf,
       rerun_from: start.rerunFrom,
       root_id: rootId,
+      continued_from: continuedFromId,
       parents,
     }));
     const [row] = await this.store.preparedRows<{ ids: Array<[number, string | number]> }>(sql`
       with input as (select * from jsonb_to_recordset(${JSON.stringify(runs)}::jsonb) as r(${START_COLUMNS})),
       run as (
         insert into contexts (type, name, workflow_type, workflow_id, run_id, status, task_queue, started_at,
-          args, args_digest, rerun_of, rerun_from, root_id)
+          args, args_digest, rerun_of, rerun_from, root_id, continued_from)
         select 'run', name, workflow_type, workflow_id, run_id, 'RUNNING', task_queue, started_at,
-          args, args_digest, rerun_of, rerun_from, root_id
+          args, args_digest, rerun_of, rerun_from, root_id, continued_from
         from input order by name
         on conflict (type, name) do update set
           workflow_type = excluded.workflow_type, task_queue = excluded.task_queue, started_at = excluded.started_at,
           args = excluded.args, args_digest = excluded.args_digest, root_id = excluded.root_id,
+          continued_from = excluded.continued_from,
           rerun_of = coalesce(excluded.rerun_of, contexts.rerun_of),
           rerun_from = coalesce(excluded.rerun_from, contexts.rerun_from),
           status = case when contexts.status <> 'RUNNING' then contexts.status else excluded.status end

@@ -8,7 +8,7 @@ import { getRun } from '../query/get-run';
 import { traceLineage } from '../query/lineage';
 import { listPipelines } from '../query/pipelines';
 import { provenanceOf } from '../query/provenance';
-import { getExecution, getParents } from '../query/run-detail';
+import { continueAsNewChain, getExecution, getParents } from '../query/run-detail';
 import { runMetricSummaries } from '../query/run-metrics';
 import { durationMs, type ExecutionRow } from '../query/rows';
 import { listRuns } from '../query/runs';
@@ -91,7 +91,11 @@ const routes: Route[] = [
     handler: async (store, [ref], params) => {
       parseParams(NoParamsSchema, params);
       const run = await getRun(store, runRef(ref!));
-      const [parents, family] = await Promise.all([getParents(store, run.id), loadFamily(store, run)]);
+      const [parents, family, chain] = await Promise.all([
+        getParents(store, run.id),
+        loadFamily(store, run),
+        continueAsNewChain(store, run),
+      ]);
       const parent = parents.find((p) => p.type === 'run') ?? null;
       const metrics = await runMetricSummaries(store, [run.id]);
       return {
@@ -101,6 +105,8 @@ const routes: Route[] = [
         result: run.result,
         error: run.error,
         rerunOf: run.rerunOf,
+        // The continue-as-new chain, first run first (empty for a run that is not part of one).
+        chain: chain.map((link) => link.name),
         metrics: metrics.get(run.id) ?? [],
         // Descendant runs with their place (`hyperparameterSearch`, `a/b`), parents before children.
         family: family

@@ -185,7 +185,7 @@ describe.each(DRIVERS)('commit batched on %s', (driver) => {
         const before = getHeapStatistics().used_heap_size;
         for (let k = 0; k < runs; k++) {
           const run = { workflowId: `${prefix}-${k}`, runId: 'r1' };
-          const workflow = { ...run, workflowType: 'short', taskQueue: 'q', runStartTime: new Date() };
+          const workflow = { ...run, workflowType: 'short', taskQueue: 'q', startTime: new Date() };
           await recorder.runStarted(workflow as WorkflowInfo, [k], {});
           const info = {
             activityId: '1',

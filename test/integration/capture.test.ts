@@ -185,7 +185,7 @@ describe.each(DRIVERS)('capture on %s', (driver) => {
       runId,
       workflowType: 'parallelSquares',
       taskQueue: 'x',
-      runStartTime: new Date(),
+      startTime: new Date(),
     };
     await sinks.lineage!.runStarted!.fn(info, [2], {});
     await sinks.lineage!.runStarted!.fn(info, [2], {});

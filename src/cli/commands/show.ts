@@ -39,6 +39,7 @@ export function registerShow(program: Command, ctx: CliContext): void {
             result: run.result,
             error: run.error,
             childRuns: childRuns.map((child) => runJson({ ...child, parentRun: run.name })),
+            chain: detail.chain.map((link) => link.name),
             executions: executions.map(executionJson),
           });
         }
@@ -51,6 +52,12 @@ export function registerShow(program: Command, ctx: CliContext): void {
             `started ${formatTime(run.startedAt)}   duration ${duration(run.startedAt, run.endedAt)}`,
         );
         if (detail.parentRun) field('parent', detail.parentRun.name);
+        // Continue-as-new: every run of the chain, first first, this one in bold.
+        if (detail.chain.length > 0)
+          field(
+            'chain',
+            detail.chain.map((link) => (link.id === run.id ? c.bold(link.name) : link.name)).join(' → '),
+          );
         // Workflow args are an array; its elements are what a person passed, shown as compact JSON.
         const args = Array.isArray(run.args) ? run.args : [];
         args.forEach((arg, i) => {

@@ -62,6 +62,20 @@ export function runHeader(detail) {
         ['Parent run', run.parentRun && h('a', { href: runHref(run.parentRun) }, shortRun(run.parentRun))],
         ['Rerun of', detail.rerunOf && h('a', { href: runHref(detail.rerunOf) }, shortRun(detail.rerunOf))],
         [
+          'Continue-as-new',
+          detail.chain?.length > 0 &&
+            h(
+              'span',
+              { class: 'chain' },
+              detail.chain.map((link, i) => [
+                i ? ' → ' : '',
+                link === run.name
+                  ? h('strong', {}, shortRun(link))
+                  : h('a', { href: runHref(link) }, shortRun(link)),
+              ]),
+            ),
+        ],
+        [
           'Child runs',
           children.length > 0 &&
             children.map((c, i) => [i ? ', ' : '', h('a', { href: runHref(c.run.name) }, c.path)]),
