@@ -57,6 +57,11 @@ export const RerunRunOptionsSchema = z.strictObject({
   noCache: z.boolean().default(false),
   /** Workflow id of the new run; by default `<original workflow id>-rerun-<8 hex>`. */
   workflowId: z.string().min(1).optional(),
+  /**
+   * How long a Worker on the original task queue may take to start the new run's first workflow
+   * task; past it the new run is terminated and recorded FAILED.
+   */
+  pickupTimeoutMs: z.number().int().positive().default(30_000),
   /** How long to wait, after the run finished, for the worker to record its end. */
   recordTimeoutMs: z.number().int().positive().default(15_000),
 });

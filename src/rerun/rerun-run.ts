@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import type { EncodedValue } from '../artifacts/encode';
+import { valueDigest } from '../artifacts/digest';
+import { encodeValue, type EncodedValue } from '../artifacts/encode';
+import { createRedaction, DEFAULT_REDACT_KEYS } from '../artifacts/redact';
 import type { LineageHeader } from '../capture/lineage-header';
 import { RerunFailedError, RerunInputNotReplayableError, RerunStepNotFoundError } from '../errors';
 import { getRun } from '../query/get-run';
 import { parseInput, type RunRow } from '../query/rows';
 import type { LineageStore } from '../store/open-store';
 import { contexts } from '../store/schema';
+import { createWriters } from '../store/writers';
 import { RerunRunOptionsSchema, type RerunRunOptions } from './options';
 import { argsOfRun, replayArgs } from './recorded-inputs';
 import { runTree, treeExecutions, type TreeExecution } from './run-tree';
 import { assertFinished, assertPolled, clientWithHeader } from './temporal-checks';
+import { watchWorkflow } from './watch-workflow';
 import { compareOutputs, outputsOfRunResult, type OutputSnapshot, type RerunVerdict } from './verdict';
 
 /** One activity attempt of the new run or of its child runs. */
@@ -103,6 +107,51 @@ async function recordedEnd(
   }
 }
 
+/**
+ * Records a rerun that never ran to an end of its own (a Worker failed its workflow tasks, or
+ * none picked it up): the Worker's sinks never reported it, so the store would not know it.
+ * Overridden arguments may hold values the command line supplied for redacted fields, so only
+ * the recorded original arguments are stored, never overrides.
+ */
+async function recordFailedRerun(
+  store: LineageStore,
+  rerun: {
+    original: RunRow;
+    workflowId: string;
+    runId: string;
+    args: unknown[];
+    overridden: boolean;
+    detail: string;
+  },
+): Promise<void> {
+  const { original } = rerun;
+  const writers = createWriters(store);
+  const run = { workflowId: rerun.workflowId, runId: rerun.runId };
+  const workflowType = original.workflowType!;
+  const now = new Date();
+  await writers.runs.start({
+    run,
+    workflowType,
+    taskQueue: original.taskQueue!,
+    startedAt: now,
+    args: rerun.overridden ? null : ((original.args ?? null) as EncodedValue),
+    argsDigest: rerun.overridden
+      ? valueDigest(encodeValue(rerun.args, createRedaction(DEFAULT_REDACT_KEYS))).digest
+      : original.argsDigest!,
+    parent: null,
+    rerunOf: original.name,
+    rerunFrom: null,
+  });
+  await writers.runs.end({
+    run,
+    workflowType,
+    status: 'FAILED',
+    endedAt: now,
+    result: null,
+    error: rerun.detail,
+  });
+}
+
 const toStep = (execution: TreeExecution, runName: string): RerunStep => ({
   executionId: execution.id,
   activityType: execution.activityType,
@@ -163,6 +212,31 @@ export async function startRunRerun(options: RerunRunOptions): Promise<RunRerunH
     runId,
     name,
     async result() {
+      const watched = await watchWorkflow(client, { workflowId, runId }, o.pickupTimeoutMs);
+      if (watched.kind !== 'closed') {
+        const detail =
+          watched.kind === 'task-failed'
+            ? `a workflow task failed on the Worker of task queue '${taskQueue}', and Temporal would retry it ` +
+              `forever, so the rerun was terminated: ${watched.messages.join(': ')}`
+            : `no Worker picked it up from task queue '${taskQueue}' within ${o.pickupTimeoutMs / 1000}s, so it ` +
+              `was terminated; start a Worker on task queue '${taskQueue}' that registers workflow ` +
+              `'${workflowType}' with LineagePlugin in its plugins (the Worker that ran the original), then rerun`;
+        await handle.terminate(detail);
+        await recordFailedRerun(store, {
+          original,
+          workflowId,
+          runId,
+          args,
+          overridden: Object.keys(o.set).length > 0,
+          detail,
+        });
+        throw new RerunFailedError(
+          workflowId,
+          runId,
+          watched.kind === 'task-failed' ? 'failed' : 'timed-out',
+          detail,
+        );
+      }
       try {
         await handle.result();
       } catch (failure) {

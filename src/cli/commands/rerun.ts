@@ -196,11 +196,23 @@ export function registerRerun(program: Command, ctx: CliContext): void {
       collect(override),
     )
     .option('--no-cache', 'bypass the execution cache in the new run')
+    .option(
+      '--pickup-timeout <seconds>',
+      'how long a worker may take to pick the new run up',
+      positiveNumber('--pickup-timeout'),
+      30,
+    )
     .option('--no-wait', 'print the new run and exit without waiting for the verdict')
     .action(
       async (
         ref: string,
-        options: { from?: string; set?: Array<[string, unknown]>; cache: boolean; wait: boolean },
+        options: {
+          from?: string;
+          set?: Array<[string, unknown]>;
+          cache: boolean;
+          wait: boolean;
+          pickupTimeout: number;
+        },
         command: Command,
       ) => {
         const { startRunRerun } = rerunRunModule();
@@ -213,6 +225,7 @@ export function registerRerun(program: Command, ctx: CliContext): void {
               ...(options.from === undefined ? {} : { from: options.from }),
               set: Object.fromEntries(options.set ?? []),
               noCache: !options.cache,
+              pickupTimeoutMs: Math.round(options.pickupTimeout * 1000),
             });
             if (!out.json) out.line(`Started ${handle.name} (rerun of ${handle.original.name})`);
             if (!options.wait) {
