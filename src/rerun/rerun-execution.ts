@@ -104,6 +104,7 @@ export async function rerunExecution(options: RerunExecutionOptions): Promise<Ex
     workerConnection: o.workerConnection,
     workflowId: `lineage-rerun-execution-${original.id}-${randomUUID().slice(0, 8)}`,
     header: { rerunOfExecution: original.id },
+    dataConverter: o.dataConverter ?? o.client.options.dataConverter,
     input: {
       activityType: original.activityType,
       taskQueue: original.taskQueue,

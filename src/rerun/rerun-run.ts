@@ -15,6 +15,7 @@ import { argsOfRun, replayArgs } from './recorded-inputs';
 import { runTree, treeExecutions, type TreeExecution } from './run-tree';
 import { assertFinished, assertPolled, clientWithHeader } from './temporal-checks';
 import { watchWorkflow } from './watch-workflow';
+import { assertConverterReadsRun } from './data-converter';
 import { compareOutputs, outputsOfRunResult, type OutputSnapshot, type RerunVerdict } from './verdict';
 
 /** One activity attempt of the new run or of its child runs. */
@@ -173,7 +174,7 @@ function runOutputs(run: RunRow): OutputSnapshot[] {
  * a completed execution of the original run tree returns that execution's recorded output
  * without running (state CACHED); the step and everything after it runs for real.
  *
- * @throws {@link RerunOriginalRunningError}, {@link RerunNoWorkerError},
+ * @throws {@link RerunOriginalRunningError}, {@link RerunNoWorkerError}, {@link RerunConverterError},
  *   {@link RerunStepNotFoundError}, {@link RerunOverrideError}, {@link RerunInputNotReplayableError}
  *   — all before anything starts.
  *
@@ -192,6 +193,12 @@ export async function startRunRerun(options: RerunRunOptions): Promise<RunRerunH
   if (!originalId || !originalRunId || !workflowType || !taskQueue)
     throw new RerunInputNotReplayableError(target, 'args', 'have no recorded workflow type or task queue');
   await assertFinished(client, originalId, originalRunId);
+  const dataConverter = o.dataConverter ?? client.options.dataConverter ?? {};
+  await assertConverterReadsRun(client, dataConverter, {
+    ...original,
+    workflowId: originalId,
+    runId: originalRunId,
+  });
   const args = replayArgs(target, recorded, o.set, original.argsDigest);
   const header: LineageHeader = {
     rerunOf: original.name,
@@ -199,7 +206,7 @@ export async function startRunRerun(options: RerunRunOptions): Promise<RunRerunH
     ...(o.noCache ? { noCache: true } : {}),
   };
   await assertPolled(client, taskQueue, 'workflow');
-  const handle = await clientWithHeader(client, header).workflow.start(workflowType, {
+  const handle = await clientWithHeader(client, header, dataConverter).workflow.start(workflowType, {
     taskQueue,
     workflowId: o.workflowId ?? `${originalId}-rerun-${randomUUID().slice(0, 8)}`,
     args,
