@@ -13,6 +13,7 @@ import {
   type Headers,
   type WorkflowInterceptors,
 } from '@temporalio/workflow';
+import { formatFailure } from '../failure-chain';
 import { LINEAGE_HEADER, type LineageHeader } from './lineage-header';
 import type { LineageSinks, RunEndStatus } from './sink-types';
 
@@ -72,8 +73,7 @@ export const interceptors = (): WorkflowInterceptors => {
             return result;
           } catch (error) {
             const status = endStatus(error);
-            if (status)
-              lineage.runEnded(status, undefined, error instanceof Error ? error.message : String(error));
+            if (status) lineage.runEnded(status, undefined, formatFailure(error));
             throw error;
           }
         },

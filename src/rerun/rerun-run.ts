@@ -5,6 +5,7 @@ import { encodeValue, type EncodedValue } from '../artifacts/encode';
 import { createRedaction, DEFAULT_REDACT_KEYS } from '../artifacts/redact';
 import type { LineageHeader } from '../capture/lineage-header';
 import { RerunFailedError, RerunInputNotReplayableError, RerunStepNotFoundError } from '../errors';
+import { formatFailure } from '../failure-chain';
 import { getRun } from '../query/get-run';
 import { parseInput, type RunRow } from '../query/rows';
 import type { LineageStore } from '../store/open-store';
@@ -224,7 +225,7 @@ export async function startRunRerun(options: RerunRunOptions): Promise<RunRerunH
         const detail =
           watched.kind === 'task-failed'
             ? `a workflow task failed on the Worker of task queue '${taskQueue}', and Temporal would retry it ` +
-              `forever, so the rerun was terminated: ${watched.messages.join(': ')}`
+              `forever, so the rerun was terminated: ${watched.failure}`
             : `no Worker picked it up from task queue '${taskQueue}' within ${o.pickupTimeoutMs / 1000}s, so it ` +
               `was terminated; start a Worker on task queue '${taskQueue}' that registers workflow ` +
               `'${workflowType}' with LineagePlugin in its plugins (the Worker that ran the original), then rerun`;
@@ -247,8 +248,7 @@ export async function startRunRerun(options: RerunRunOptions): Promise<RunRerunH
       try {
         await handle.result();
       } catch (failure) {
-        const message = failure instanceof Error ? failure.message : String(failure);
-        throw new RerunFailedError(workflowId, runId, 'failed', message, { cause: failure });
+        throw new RerunFailedError(workflowId, runId, 'failed', formatFailure(failure), { cause: failure });
       }
       const rerun = await recordedEnd(store, name, o.recordTimeoutMs);
       if (!rerun) {

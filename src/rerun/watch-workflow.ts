@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { formatFailureLinks, type FailureLink } from '../failure-chain';
 
 type HistoryPage = Awaited<ReturnType<Client['workflowService']['getWorkflowExecutionHistory']>>;
 type HistoryEvent = NonNullable<NonNullable<HistoryPage['history']>['events']>[number];
@@ -22,7 +23,7 @@ const ROUTINE_TASK_FAILURES = new Set([1, 13, 17, 18, 20, 31, 39]);
 export type WatchOutcome =
   | { readonly kind: 'closed' }
   /** A Worker failed a workflow task; Temporal would retry it forever. */
-  | { readonly kind: 'task-failed'; readonly messages: readonly string[] }
+  | { readonly kind: 'task-failed'; readonly failure: string }
   /** No Worker started the first workflow task within the pickup timeout. */
   | { readonly kind: 'not-picked-up' };
 
@@ -50,11 +51,20 @@ async function* historyEvents(
   } while (nextPageToken);
 }
 
-/** A failure and its causes, outermost first. */
-function failureMessages(failure: ProtoFailure | null | undefined): string[] {
-  const messages: string[] = [];
-  for (let f = failure; f; f = f.cause) messages.push(f.message || '(no message)');
-  return messages;
+/** A failure as Temporal's history holds it, told root cause first (see {@link formatFailureLinks}). */
+function describeFailure(failure: ProtoFailure | null | undefined): string {
+  const links: FailureLink[] = [];
+  for (let f = failure; f && links.length < 32; f = f.cause) {
+    const name = f.applicationFailureInfo
+      ? f.applicationFailureInfo.type || 'ApplicationFailure'
+      : f.activityFailureInfo
+        ? 'ActivityFailure'
+        : f.childWorkflowExecutionFailureInfo
+          ? 'ChildWorkflowFailure'
+          : 'Failure';
+    links.push({ name, message: f.message ?? '' });
+  }
+  return formatFailureLinks(links);
 }
 
 /**
@@ -78,7 +88,7 @@ export async function watchWorkflow(
       } else if (type === WORKFLOW_TASK_FAILED) {
         const attributes = event.workflowTaskFailedEventAttributes;
         if (!ROUTINE_TASK_FAILURES.has(Number(attributes?.cause)))
-          return { kind: 'task-failed', messages: failureMessages(attributes?.failure) };
+          return { kind: 'task-failed', failure: describeFailure(attributes?.failure) };
       } else if (CLOSED.has(type)) return { kind: 'closed' };
     }
     return { kind: 'closed' };

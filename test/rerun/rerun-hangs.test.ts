@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LineagePlugin } from '../../src/plugin';
 import { getRun } from '../../src/query/get-run';
+import { getRunExecutions } from '../../src/query/run-detail';
 import { lineage } from '../cli/run-cli';
 import { useStore } from '../support/stores';
 import { testClient } from '../support/temporal';
@@ -57,5 +58,26 @@ describe('rerun run never hangs (CLI, postgres)', () => {
     const [workflowId, runId] = rerun.split('/') as [string, string];
     expect((await client.workflow.getHandle(workflowId, runId).describe()).status.name).toBe('TERMINATED');
     expect((await getRun(ctx.store(), rerun)).status).toBe('FAILED');
+  });
+
+  it('prints a failed rerun root cause first, then the chain, for rerun run and rerun execution', async () => {
+    const handle = await client.workflow.start('failsAlways', {
+      taskQueue: worker.taskQueue,
+      workflowId: `failsAlways-${Date.now()}`,
+      args: ['key-9'],
+    });
+    await expect(handle.result()).rejects.toThrow();
+    const name = `${handle.workflowId}/${handle.firstExecutionRunId}`;
+    const run = await cli('run', name);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /failed: key-9 always fails \(WorkflowFailedError: Workflow execution failed → ActivityFailure: Activity task failed → ApplicationFailure: key-9 always fails\)/,
+    );
+    const [execution] = await getRunExecutions(ctx.store(), name);
+    const rerun = await cli('execution', `e${execution!.id}`, '--attempts', '1');
+    expect(rerun.code).toBe(1);
+    expect(rerun.stderr).toMatch(
+      /failed: alwaysFails: key-9 always fails \(WorkflowFailedError: Workflow execution failed → ActivityFailure: Activity task failed → ApplicationFailure: key-9 always fails\)/,
+    );
   });
 });
