@@ -1,6 +1,7 @@
 import { defaultPayloadConverter, type Headers } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { LINEAGE_HEADER, type LineageHeader } from './lineage-header';
+import { stripOwnFrames } from './own-frames';
 import type { Recorder } from './recorder';
 
 /** The lineage header of an activity task; a missing or unreadable one is no rerun context. */
@@ -34,6 +35,7 @@ export function lineageActivityInterceptor(recorder: Recorder): ActivityIntercep
         try {
           result = await next(input);
         } catch (error) {
+          stripOwnFrames(error, __filename);
           await recorder.attemptEnded(started, { error });
           throw error;
         }
