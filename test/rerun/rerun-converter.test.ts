@@ -107,7 +107,7 @@ describe.each(CASES)(
     });
 
     // The rerun workflow's private Worker runs with the converter too (bundled once per case: slow).
-    it.runIf(encoding === 'json/ejson')('reruns the execution with --converter: reproduced', async () => {
+    it('reruns the execution with --converter (its private Worker uses the converter too): reproduced', async () => {
       const [echo] = await getRunExecutions(ctx.store(), run);
       const { code, stdout, stderr } = await cli(
         'execution',
