@@ -106,7 +106,6 @@ describe.each(CASES)(
       expect(returned).toEqual(INPUT);
     });
 
-    // The rerun workflow's private Worker runs with the converter too (bundled once per case: slow).
     it('reruns the execution with --converter (its private Worker uses the converter too): reproduced', async () => {
       const [echo] = await getRunExecutions(ctx.store(), run);
       const { code, stdout, stderr } = await cli(
