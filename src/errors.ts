@@ -251,6 +251,40 @@ export class RerunFailedError extends LineageRerunError {
   }
 }
 
+/**
+ * The data converter the rerun would use cannot read a recorded input's payload, or reads it as
+ * a different value than the recording Worker saw: the rerun would fail or run on wrong input.
+ */
+export class RerunConverterError extends LineageRerunError {
+  override readonly name = 'RerunConverterError';
+  /** What was to be rerun: `run wf/run`. */
+  readonly target: string;
+  /** The input's path, e.g. `args[0]`. */
+  readonly input: string;
+  /** The payload's `encoding` metadata as Temporal holds it, e.g. `json/ejson`. */
+  readonly encoding: string;
+  readonly reason: string;
+  constructor(
+    target: string,
+    input: string,
+    encoding: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Cannot rerun ${target}: input ${input} was recorded with payload encoding '${encoding}', and ${reason}; ` +
+        `rerun with the recording Worker's data converter: --converter <module> (a module exporting ` +
+        `payloadConverter, as the Worker's payloadConverterPath does, and payloadCodecs if it uses codecs), ` +
+        `or the dataConverter option of the API`,
+      options,
+    );
+    this.target = target;
+    this.input = input;
+    this.encoding = encoding;
+    this.reason = reason;
+  }
+}
+
 /** Replaces the password of a connection URL so that it can be shown in logs and errors. */
 export function redactUrl(url: string): string {
   try {

@@ -243,6 +243,7 @@ export {
   RerunActivityNotRegisteredError,
   RerunStepNotFoundError,
   RerunFailedError,
+  RerunConverterError,
 } from './errors';
 /** The error type of an attempt failed by `onStoreError: 'fail'`. */
 export { STORE_UNAVAILABLE } from './capture/recorder';

@@ -267,6 +267,11 @@ function plainAt(value: unknown, depth: number, redaction: Redaction, budget: { 
   return deepest;
 }
 
+/** Whether a marker of this kind stands for a value capture did not keep. */
+export function isLossyKind(kind: string): boolean {
+  return LOSSY.has(kind);
+}
+
 /** The kind of the first marker in an encoded tree that cannot be turned back into the original value. */
 export function lossyMarker(encoded: EncodedValue): string | undefined {
   if (encoded === null || typeof encoded !== 'object') return undefined;

@@ -1,6 +1,7 @@
 import { defaultPayloadConverter, type Headers } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { LINEAGE_HEADER, type LineageHeader } from './lineage-header';
+import { stripOwnFrames } from './own-frames';
 import type { Recorder } from './recorder';
 import type { ResultAdmission } from './result-admission';
 
@@ -40,6 +41,7 @@ export function lineageActivityInterceptor(
         try {
           result = await next(input);
         } catch (error) {
+          stripOwnFrames(error, __filename);
           await recorder.attemptEnded(started, { error });
           throw error;
         }

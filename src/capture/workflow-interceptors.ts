@@ -13,6 +13,7 @@ import {
   type Headers,
   type WorkflowInterceptors,
 } from '@temporalio/workflow';
+import { formatFailure } from '../failure-chain';
 import { LINEAGE_HEADER, type LineageHeader, type ProducerHint, type ProducerRef } from './lineage-header';
 import { ProducerHints } from './producer-hints';
 import type { LineageSinks, RunEndStatus } from './sink-types';
@@ -102,13 +103,7 @@ export const interceptors = (): WorkflowInterceptors => {
             return result;
           } catch (error) {
             const status = endStatus(error);
-            if (status)
-              lineage.runEnded(
-                status,
-                undefined,
-                error instanceof Error ? error.message : String(error),
-                Date.now(),
-              );
+            if (status) lineage.runEnded(status, undefined, formatFailure(error), Date.now());
             throw error;
           }
         },

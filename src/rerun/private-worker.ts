@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import type { LineageHeader } from '../capture/lineage-header';
 import { LineagePlugin } from '../plugin';
@@ -18,18 +19,26 @@ function rerunWorkflowModule(): string {
 }
 
 const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-let bundle: Promise<Bundle> | undefined;
+/** Bundles by payload converter module ('' for Temporal's default). */
+const bundles = new Map<string, Promise<Bundle>>();
 
-/** The rerun workflow, with the plugin's workflow interceptors, bundled once per process. */
-function rerunBundle(): Promise<Bundle> {
+/**
+ * The rerun workflow, with the plugin's workflow interceptors and the payload converter the
+ * arguments travel with, bundled once per process and converter.
+ */
+function rerunBundle(payloadConverterPath: string | undefined): Promise<Bundle> {
+  const key = payloadConverterPath ?? '';
+  let bundle = bundles.get(key);
   if (!bundle) {
     // The plugin only contributes its workflow interceptors here; it never opens a store.
     bundle = bundleWorkflowCode({
       workflowsPath: rerunWorkflowModule(),
       plugins: [new LineagePlugin({ dataDir: '.lineage' })],
+      ...(payloadConverterPath ? { payloadConverterPath } : {}),
       logger: silent,
     });
-    bundle.catch(() => (bundle = undefined));
+    bundles.set(key, bundle);
+    bundle.catch(() => bundles.delete(key));
   }
   return bundle;
 }
@@ -51,8 +60,10 @@ export async function runRerunWorkflow(options: {
   input: RerunActivityInput;
   header: LineageHeader;
   workflowId: string;
+  /** The recording Worker's data converter: the rerun workflow and its activity use it. */
+  dataConverter: DataConverter | undefined;
 }): Promise<RerunWorkflowOutcome> {
-  const { client } = options;
+  const { client, dataConverter } = options;
   const taskQueue = `temporal-lineage-rerun-${randomUUID()}`;
   // Workers need a native connection; the client's plain address serves the common case, and
   // callers with TLS or API keys pass their own `workerConnection`.
@@ -64,15 +75,19 @@ export async function runRerunWorkflow(options: {
       connection,
       namespace: client.options.namespace,
       taskQueue,
-      workflowBundle: await rerunBundle(),
+      workflowBundle: await rerunBundle(dataConverter?.payloadConverterPath),
+      ...(dataConverter ? { dataConverter } : {}),
       plugins: [new LineagePlugin({ store: options.store })],
     });
     return await worker.runUntil(async () => {
-      const handle = await clientWithHeader(client, options.header).workflow.start('lineageRerunActivity', {
-        taskQueue,
-        workflowId: options.workflowId,
-        args: [options.input],
-      });
+      const handle = await clientWithHeader(client, options.header, dataConverter).workflow.start(
+        'lineageRerunActivity',
+        {
+          taskQueue,
+          workflowId: options.workflowId,
+          args: [options.input],
+        },
+      );
       const ids = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
       try {
         return { ...ids, result: (await handle.result()) as unknown };

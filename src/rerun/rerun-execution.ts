@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, TimeoutFailure, TimeoutType } from '@temporalio/common';
 import { and, desc, eq } from 'drizzle-orm';
 import { RerunActivityNotRegisteredError, RerunFailedError, type LineageRerunError } from '../errors';
+import { formatFailure } from '../failure-chain';
 import { attachArtifacts, getExecution } from '../query/run-detail';
 import { parseInput, type ExecutionWithArtifacts } from '../query/rows';
 import type { LineageStore } from '../store/open-store';
@@ -43,10 +44,15 @@ function failureError(
     const detail = `no worker on task queue '${taskQueue}' picked ${activityType} up within ${timeoutMs / 1000}s`;
     return new RerunFailedError(outcome.workflowId, outcome.runId, 'timed-out', detail, { cause });
   }
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return new RerunFailedError(outcome.workflowId, outcome.runId, 'failed', `${activityType}: ${message}`, {
-    cause: outcome.failure,
-  });
+  return new RerunFailedError(
+    outcome.workflowId,
+    outcome.runId,
+    'failed',
+    `${activityType}: ${formatFailure(outcome.failure)}`,
+    {
+      cause: outcome.failure,
+    },
+  );
 }
 
 /** The completed attempt the user's worker recorded for the rerun workflow's activity. */
@@ -104,6 +110,7 @@ export async function rerunExecution(options: RerunExecutionOptions): Promise<Ex
     workerConnection: o.workerConnection,
     workflowId: `lineage-rerun-execution-${original.id}-${randomUUID().slice(0, 8)}`,
     header: { rerunOfExecution: original.id },
+    dataConverter: o.dataConverter ?? o.client.options.dataConverter,
     input: {
       activityType: original.activityType,
       taskQueue: original.taskQueue,

@@ -1,19 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import type { EncodedValue } from '../artifacts/encode';
+import { valueDigest } from '../artifacts/digest';
+import { encodeValue, type EncodedValue } from '../artifacts/encode';
+import { createRedaction, DEFAULT_REDACT_KEYS } from '../artifacts/redact';
 import type { LineageHeader } from '../capture/lineage-header';
 import { RerunFailedError, RerunInputNotReplayableError, RerunStepNotFoundError } from '../errors';
+import { formatFailure } from '../failure-chain';
 import { getRun } from '../query/get-run';
 import { parseInput, type RunRow } from '../query/rows';
 import type { LineageStore } from '../store/open-store';
 import { contexts } from '../store/schema';
+import { createWriters } from '../store/writers';
 import { RerunRunOptionsSchema, type RerunRunOptions } from './options';
 import { argsOfRun, replayArgs } from './recorded-inputs';
 import { runTree, treeExecutions, type TreeExecution } from './run-tree';
 import { assertFinished, assertPolled, clientWithHeader } from './temporal-checks';
+import { assertConverterReadsRun } from './data-converter';
 import { planRerun, type RerunPlan } from './plan';
 import { runVerdict, type RunVerdict } from './run-verdict';
 import { compareOutputs, outputsOfRunResult, type OutputSnapshot } from './verdict';
+import { watchWorkflow } from './watch-workflow';
 
 /** One activity attempt of the new run or of its child runs. */
 export interface RerunStep {
@@ -111,6 +117,51 @@ async function recordedEnd(
   }
 }
 
+/**
+ * Records a rerun that never ran to an end of its own (a Worker failed its workflow tasks, or
+ * none picked it up): the Worker's sinks never reported it, so the store would not know it.
+ * Overridden arguments may hold values the command line supplied for redacted fields, so only
+ * the recorded original arguments are stored, never overrides.
+ */
+async function recordFailedRerun(
+  store: LineageStore,
+  rerun: {
+    original: RunRow;
+    workflowId: string;
+    runId: string;
+    args: unknown[];
+    overridden: boolean;
+    detail: string;
+  },
+): Promise<void> {
+  const { original } = rerun;
+  const writers = createWriters(store);
+  const run = { workflowId: rerun.workflowId, runId: rerun.runId };
+  const workflowType = original.workflowType!;
+  const now = new Date();
+  await writers.runs.start({
+    run,
+    workflowType,
+    taskQueue: original.taskQueue!,
+    startedAt: now,
+    args: rerun.overridden ? null : ((original.args ?? null) as EncodedValue),
+    argsDigest: rerun.overridden
+      ? valueDigest(encodeValue(rerun.args, createRedaction(DEFAULT_REDACT_KEYS))).digest
+      : original.argsDigest!,
+    parent: null,
+    rerunOf: original.name,
+    rerunFrom: null,
+  });
+  await writers.runs.end({
+    run,
+    workflowType,
+    status: 'FAILED',
+    endedAt: now,
+    result: null,
+    error: rerun.detail,
+  });
+}
+
 const toStep = (execution: TreeExecution, runName: string): RerunStep => ({
   executionId: execution.id,
   activityType: execution.activityType,
@@ -150,6 +201,12 @@ export async function prepareRunRerun(options: RerunRunOptions): Promise<Prepare
   if (!originalId || !originalRunId || !workflowType || !taskQueue)
     throw new RerunInputNotReplayableError(target, 'args', 'have no recorded workflow type or task queue');
   await assertFinished(client, originalId, originalRunId);
+  const dataConverter = o.dataConverter ?? client.options.dataConverter ?? {};
+  await assertConverterReadsRun(client, dataConverter, {
+    ...original,
+    workflowId: originalId,
+    runId: originalRunId,
+  });
   const args = replayArgs(target, recorded, o.set, original.argsDigest);
   const step = o.from === undefined ? undefined : await locateStep(store, original, o.from);
   const header: LineageHeader = {
@@ -168,23 +225,42 @@ export async function prepareRunRerun(options: RerunRunOptions): Promise<Prepare
     plan,
     async start() {
       await assertPolled(client, taskQueue, 'workflow');
-      const handle = await clientWithHeader(client, header).workflow.start(workflowType, {
+      const handle = await clientWithHeader(client, header, dataConverter).workflow.start(workflowType, {
         taskQueue,
         workflowId: o.workflowId ?? `${originalId}-rerun-${randomUUID().slice(0, 8)}`,
         args,
       });
-      return runHandle(o, original, plan, handle);
+      return runHandle(o, { original, plan, args, workflowType, taskQueue }, handle);
     },
   };
 }
 
+/** What a started rerun needs to watch, judge and, when it cannot progress, record its failure. */
+interface StartedRerun {
+  readonly original: RunRow;
+  readonly plan: RerunPlan;
+  readonly args: unknown[];
+  readonly workflowType: string;
+  readonly taskQueue: string;
+}
+
 function runHandle(
-  o: { store: LineageStore; recordTimeoutMs: number },
-  original: RunRow,
-  plan: RerunPlan,
-  handle: { workflowId: string; firstExecutionRunId: string; result(): Promise<unknown> },
+  o: {
+    store: LineageStore;
+    client: RerunRunOptions['client'];
+    recordTimeoutMs: number;
+    pickupTimeoutMs: number;
+    set: Record<string, unknown>;
+  },
+  { original, plan, args, workflowType, taskQueue }: StartedRerun,
+  handle: {
+    workflowId: string;
+    firstExecutionRunId: string;
+    result(): Promise<unknown>;
+    terminate(reason: string): Promise<unknown>;
+  },
 ): RunRerunHandle {
-  const { store } = o;
+  const { store, client } = o;
   const { workflowId, firstExecutionRunId: runId } = handle;
   const name = `${workflowId}/${runId}`;
   return {
@@ -194,11 +270,35 @@ function runHandle(
     runId,
     name,
     async result() {
+      const watched = await watchWorkflow(client, { workflowId, runId }, o.pickupTimeoutMs);
+      if (watched.kind !== 'closed') {
+        const detail =
+          watched.kind === 'task-failed'
+            ? `a workflow task failed on the Worker of task queue '${taskQueue}', and Temporal would retry it ` +
+              `forever, so the rerun was terminated: ${watched.failure}`
+            : `no Worker picked it up from task queue '${taskQueue}' within ${o.pickupTimeoutMs / 1000}s, so it ` +
+              `was terminated; start a Worker on task queue '${taskQueue}' that registers workflow ` +
+              `'${workflowType}' with LineagePlugin in its plugins (the Worker that ran the original), then rerun`;
+        await handle.terminate(detail);
+        await recordFailedRerun(store, {
+          original,
+          workflowId,
+          runId,
+          args,
+          overridden: Object.keys(o.set).length > 0,
+          detail,
+        });
+        throw new RerunFailedError(
+          workflowId,
+          runId,
+          watched.kind === 'task-failed' ? 'failed' : 'timed-out',
+          detail,
+        );
+      }
       try {
         await handle.result();
       } catch (failure) {
-        const message = failure instanceof Error ? failure.message : String(failure);
-        throw new RerunFailedError(workflowId, runId, 'failed', message, { cause: failure });
+        throw new RerunFailedError(workflowId, runId, 'failed', formatFailure(failure), { cause: failure });
       }
       const rerun = await recordedEnd(store, name, o.recordTimeoutMs);
       if (!rerun) {
@@ -221,7 +321,7 @@ function runHandle(
  * a completed execution of the original run tree returns that execution's recorded output
  * without running (state CACHED); the step and everything after it runs for real.
  *
- * @throws {@link RerunOriginalRunningError}, {@link RerunNoWorkerError},
+ * @throws {@link RerunOriginalRunningError}, {@link RerunNoWorkerError}, {@link RerunConverterError},
  *   {@link RerunStepNotFoundError}, {@link RerunOverrideError}, {@link RerunInputNotReplayableError}
  *   — all before anything starts.
  *

@@ -1,5 +1,5 @@
 import { Client, WorkflowNotFoundError, type WorkflowClientInterceptor } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type DataConverter } from '@temporalio/common';
 import { LINEAGE_HEADER, type LineageHeader } from '../capture/lineage-header';
 import { RerunNoWorkerError, RerunOriginalRunningError } from '../errors';
 
@@ -49,10 +49,14 @@ export async function assertFinished(client: Client, workflowId: string, runId: 
 }
 
 /**
- * A client like `client` whose workflow starts carry the lineage header, which the plugin's
+ * A client like `client` (with `dataConverter`, when given) whose workflow starts carry the lineage header, which the plugin's
  * workflow interceptor reads and forwards to every activity and child run.
  */
-export function clientWithHeader(client: Client, header: LineageHeader): Client {
+export function clientWithHeader(
+  client: Client,
+  header: LineageHeader,
+  dataConverter: DataConverter | undefined = client.options.dataConverter,
+): Client {
   const interceptor: WorkflowClientInterceptor = {
     start: (input, next) =>
       next({
@@ -63,7 +67,7 @@ export function clientWithHeader(client: Client, header: LineageHeader): Client 
   return new Client({
     connection: client.connection,
     namespace: client.options.namespace,
-    dataConverter: client.options.dataConverter,
+    ...(dataConverter ? { dataConverter } : {}),
     identity: client.options.identity,
     interceptors: { workflow: [interceptor] },
   });

@@ -51,6 +51,29 @@ describe.each(DRIVERS)('recorded inputs on %s', (driver) => {
       expect(args[1]).toBe('second');
     },
   );
+
+  it('fills redacted fields one by one with overrides, and names the exact path of any left unfilled', async () => {
+    const value = { db: { user: 'u', password: 'p1' }, hosts: [{ apiKey: 'k' }], seed: 1 };
+    const id = await recordExecution(ctx.store(), {
+      activityType: 'echo',
+      taskQueue: 'q',
+      args: [value],
+      redact: true,
+    });
+    const recorded = argsOfExecution(await getExecution(ctx.store(), id));
+    const replay = (set: Record<string, unknown>) => replayArgs(`execution ${id}`, recorded, set, null);
+    expect(replay({ 'args[0].db.password': 'x', 'args[0].hosts[0].apiKey': 'y' })).toEqual([
+      { db: { user: 'u', password: 'x' }, hosts: [{ apiKey: 'y' }], seed: 1 },
+    ]);
+    expect(() => replay({ 'args[0].db.password': 'x' })).toThrow(
+      expect.objectContaining({
+        name: 'RerunInputNotReplayableError',
+        input: 'args[0].hosts[0].apiKey',
+        message: expect.stringContaining('supply it with --set args[0].hosts[0].apiKey=<value>') as string,
+      }),
+    );
+    expect(replay({ 'args[0]': { replaced: true } })).toEqual([{ replaced: true }]);
+  });
 });
 
 describe('overrides', () => {

@@ -9,6 +9,7 @@ import { captureValue } from '../../src/artifacts/capture';
 import { valueDigest } from '../../src/artifacts/digest';
 import { encodeValue } from '../../src/artifacts/encode';
 import { FileDigester } from '../../src/artifacts/file-digest';
+import { createRedaction, DEFAULT_REDACT_KEYS, NO_REDACTION } from '../../src/artifacts/redact';
 import { builtInArtifactTypes } from '../../src/artifacts/types';
 import type { LineagePlugin } from '../../src/plugin';
 import type { LineageStore } from '../../src/store/open-store';
@@ -80,9 +81,15 @@ export async function runWorkflow(
  */
 export async function recordExecution(
   store: LineageStore,
-  options: { activityType: string; taskQueue: string; args: unknown[] },
+  options: { activityType: string; taskQueue: string; args: unknown[]; redact?: boolean },
 ): Promise<number> {
-  const settings = { types: builtInArtifactTypes, maxInlineBytes: 1 << 20, files: new FileDigester(1 << 20) };
+  const redaction = options.redact ? createRedaction(DEFAULT_REDACT_KEYS) : NO_REDACTION;
+  const settings = {
+    types: builtInArtifactTypes,
+    maxInlineBytes: 1 << 20,
+    files: new FileDigester(1 << 20),
+    redaction,
+  };
   const inputs = (
     await Promise.all(options.args.map((arg, i) => captureValue(`args[${i}]`, arg, settings)))
   ).flat();
@@ -98,7 +105,7 @@ export async function recordExecution(
     workerIdentity: 'test',
     buildId: null,
     startedAt: new Date(),
-    inputDigest: valueDigest(encodeValue(options.args)).digest,
+    inputDigest: valueDigest(encodeValue(options.args, redaction)).digest,
     inputs,
     rerunOf: null,
     cacheKey: null,

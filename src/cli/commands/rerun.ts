@@ -1,7 +1,9 @@
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { InvalidArgumentError, type Command } from 'commander';
 import { LineageError } from '../../errors';
 import { temporalClient, temporalWorker } from '../../lazy-temporal';
+import type * as RerunDataConverter from '../../rerun/data-converter';
 import { parseOverride } from '../../rerun/overrides';
 import type * as RerunExecution from '../../rerun/rerun-execution';
 import type { ExecutionRerunResult } from '../../rerun/rerun-execution';
@@ -24,11 +26,13 @@ import { collect } from '../parse-options';
 /* eslint-disable @typescript-eslint/no-require-imports */
 const rerunExecutionModule = () => require('../../rerun/rerun-execution') as typeof RerunExecution;
 const rerunRunModule = () => require('../../rerun/rerun-run') as typeof RerunRun;
+const dataConverterModule = () => require('../../rerun/data-converter') as typeof RerunDataConverter;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 interface TemporalOptions {
   readonly address?: string;
   readonly namespace?: string;
+  readonly converter?: string;
 }
 
 /** `e12`, `execution:12` or `12`, as `lineage show` prints execution ids. */
@@ -54,6 +58,14 @@ function positiveNumber(name: string): (text: string) => number {
     if (!(n > 0)) throw new InvalidArgumentError(`${name} must be a positive number, got '${text}'`);
     return n;
   };
+}
+
+/** The data converter of `--converter <module>`, if given: reruns must encode as the recording Worker did. */
+function converterOption(command: Command, ctx: CliContext): { dataConverter?: DataConverter } {
+  const path = command.optsWithGlobals<TemporalOptions>().converter;
+  return path === undefined
+    ? {}
+    : { dataConverter: dataConverterModule().dataConverterFromModule(path, ctx.io.cwd) };
 }
 
 /** Connects to Temporal for one command: `--address`, else `$TEMPORAL_ADDRESS`, else localhost:7233. */
@@ -135,7 +147,11 @@ export function registerRerun(program: Command, ctx: CliContext): void {
     .command('rerun')
     .description('run a recorded execution or run again from its recorded inputs, and compare the outputs')
     .option('--address <host:port>', 'Temporal server (default: $TEMPORAL_ADDRESS, else localhost:7233)')
-    .option('--namespace <namespace>', 'Temporal namespace (default: $TEMPORAL_NAMESPACE, else default)');
+    .option('--namespace <namespace>', 'Temporal namespace (default: $TEMPORAL_NAMESPACE, else default)')
+    .option(
+      '--converter <module>',
+      "the recording Worker's data converter: a module exporting payloadConverter (and payloadCodecs), as a Worker's payloadConverterPath names",
+    );
 
   rerun
     .command('execution')
@@ -168,6 +184,7 @@ export function registerRerun(program: Command, ctx: CliContext): void {
             const result = await rerunExecution({
               store,
               client,
+              ...converterOption(command, ctx),
               execution: id,
               set: Object.fromEntries(options.set ?? []),
               scheduleToStartTimeoutMs: Math.round(options.pickupTimeout * 1000),
@@ -204,6 +221,12 @@ export function registerRerun(program: Command, ctx: CliContext): void {
       collect(override),
     )
     .option('--no-cache', 'bypass the execution cache in the new run')
+    .option(
+      '--pickup-timeout <seconds>',
+      'how long a worker may take to pick the new run up',
+      positiveNumber('--pickup-timeout'),
+      30,
+    )
     .option('--no-wait', 'print the new run and exit without waiting for the verdict')
     .option(
       '--dry-run',
@@ -218,6 +241,7 @@ export function registerRerun(program: Command, ctx: CliContext): void {
           cache: boolean;
           wait: boolean;
           dryRun?: boolean;
+          pickupTimeout: number;
         },
         command: Command,
       ) => {
@@ -227,10 +251,12 @@ export function registerRerun(program: Command, ctx: CliContext): void {
             const prepared = await prepareRunRerun({
               store,
               client,
+              ...converterOption(command, ctx),
               run: ref,
               ...(options.from === undefined ? {} : { from: options.from }),
               set: Object.fromEntries(options.set ?? []),
               noCache: !options.cache,
+              pickupTimeoutMs: Math.round(options.pickupTimeout * 1000),
             });
             if (options.dryRun) {
               if (out.json) out.data({ original: runJson(prepared.original), plan: prepared.plan });
