@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { listNotes } from '../../annotations/notes';
+import { listTags } from '../../annotations/tags';
 import { formatDuration, numericFields, previewValue, uriBasename } from '../../query/preview';
 import { describeRun } from '../../query/run-detail';
 import { durationMs, type EventArtifact } from '../../query/rows';
@@ -31,6 +33,10 @@ export function registerShow(program: Command, ctx: CliContext): void {
       await ctx.withStore(command, async (store, out) => {
         const detail = await describeRun(store, ref);
         const { run, childRuns, executions } = detail;
+        const [tags, notes] = await Promise.all([
+          listTags(store, { run: run.name }),
+          listNotes(store, { run: run.name }),
+        ]);
         if (out.json) {
           return out.data({
             run: runJson({ ...run, parentRun: detail.parentRun?.name ?? null }),
@@ -40,6 +46,8 @@ export function registerShow(program: Command, ctx: CliContext): void {
             error: run.error,
             childRuns: childRuns.map((child) => runJson({ ...child, parentRun: run.name })),
             executions: executions.map(executionJson),
+            tags,
+            notes,
           });
         }
         const { c } = out;
@@ -51,6 +59,7 @@ export function registerShow(program: Command, ctx: CliContext): void {
             `started ${formatTime(run.startedAt)}   duration ${duration(run.startedAt, run.endedAt)}`,
         );
         if (detail.parentRun) field('parent', detail.parentRun.name);
+        if (tags.length > 0) field('tags', tags.map((t) => `${t.key}=${t.value}`).join('  '));
         // Workflow args are an array; its elements are what a person passed, shown as compact JSON.
         const args = Array.isArray(run.args) ? run.args : [];
         args.forEach((arg, i) => {
@@ -66,6 +75,11 @@ export function registerShow(program: Command, ctx: CliContext): void {
           );
         }
         out.line();
+        for (const note of notes) {
+          out.line(`  ${c.bold('note')} ${c.dim(`${note.author}, ${formatTime(note.createdAt)}`)}`);
+          for (const line of note.body.split('\n')) out.line(`    ${line}`);
+        }
+        if (notes.length > 0) out.line();
         if (executions.length === 0) {
           out.line(c.dim('  (no activity attempts recorded for this run itself)'));
           return;
