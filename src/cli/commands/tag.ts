@@ -1,5 +1,6 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { listTags, removeTag, setTag } from '../../annotations/tags';
+import { LineageOptionsError } from '../../errors';
 import type { CliContext } from '../context';
 import { formatTime } from '../output';
 import { resolveSubjectText } from '../targets';
@@ -12,7 +13,7 @@ interface TagOptions {
 /** `key=value` as typed; the key's own rules are checked by the API. */
 function parseAssignment(text: string): { key: string; value: string } {
   const at = text.indexOf('=');
-  if (at <= 0) throw new InvalidArgumentError(`'${text}' is not key=value`);
+  if (at <= 0) throw new LineageOptionsError('tag', [`'${text}' is not key=value`]);
   return { key: text.slice(0, at), value: text.slice(at + 1) };
 }
 
