@@ -9,11 +9,13 @@ import {
 import { addNote, listNotes } from '../../src/annotations/notes';
 import { listTags, removeTag, setTag } from '../../src/annotations/tags';
 import { LineageNotFoundError, LineageOptionsError } from '../../src/errors';
+import { openLineageEvents } from '../../src/export/openlineage';
 import { getArtifact } from '../../src/query/artifacts';
 import { describeRun } from '../../src/query/run-detail';
 import { listRuns } from '../../src/query/runs';
 import { collectGarbage } from '../../src/retention/gc';
 import { fillStore, type Filled } from '../query/fill-store';
+import { openLineageValidator } from '../query/openlineage-schema';
 import { backdate, waitEnded } from '../retention/gc-support';
 import { DRIVERS, useStore } from '../support/stores';
 
@@ -121,6 +123,25 @@ describe.each(DRIVERS)('tags, notes and aliases on %s', (driver) => {
     await expect(addNote(store, { artifactId: modelA }, '   ')).rejects.toThrow(/needs text/);
     expect(await listTags(store, { run: filled.runA })).toEqual(before);
     expect((await resolveAlias(store, 'production')).artifactId).toBe(modelA);
+  });
+
+  it('the OpenLineage export carries tags and aliases as custom facets, valid against 2-0-2', async () => {
+    const store = ctx.store();
+    await setTag(store, { run: filled.runA }, 'owner', 'ana');
+    await setTag(store, { artifactId: modelA }, 'stage', 'shipped');
+    await setAlias(store, 'production', modelA);
+    const validate = openLineageValidator();
+    const events = [];
+    for await (const event of openLineageEvents(store, { run: filled.runA })) events.push(event);
+    expect(events.flatMap((e) => validate(e))).toEqual([]);
+    const start = events.find(
+      (e) => e.eventType === 'START' && e.job.facets.jobType?.['jobType'] === 'WORKFLOW',
+    );
+    expect(start?.run.facets['temporalLineage_tags']).toMatchObject({ tags: { owner: 'ana' } });
+    const { uri } = await getArtifact(store, modelA);
+    const model = events.flatMap((e) => e.outputs).find((d) => uri === `${d.namespace}://${d.name}`);
+    expect(model?.facets['temporalLineage_aliases']).toMatchObject({ aliases: ['production'] });
+    expect(model?.facets['temporalLineage_tags']).toMatchObject({ tags: { stage: 'shipped' } });
   });
 
   it('retention keeps an aliased artifact and what produced it, whatever the options', async () => {
