@@ -196,6 +196,26 @@ export { collectGarbage } from './retention/gc';
 export type { GcReport } from './retention/gc';
 export { GcOptionsSchema } from './retention/gc-options';
 export type { GcOptions } from './retention/gc-options';
+/**
+ * What a team says about its runs: `key=value` tags on runs and artifacts, markdown notes on runs,
+ * executions and artifacts, and aliases (`production`) that point at one artifact at a time with
+ * the history of their moves. Each change records its author (default: `$LINEAGE_AUTHOR`, else
+ * the OS user) and time.
+ *
+ * @example
+ * await setTag(store, { run: 'iris-training' }, 'reviewed', 'yes');
+ * await addNote(store, { run: 'iris-training' }, 'Best so far; **ship it**.');
+ * await setAlias(store, 'production', 12, { author: 'ana' });
+ * const { runs } = await listRuns(store, { tag: { key: 'reviewed', op: '=', value: 'yes' } });
+ */
+export { setTag, removeTag, listTags } from './annotations/tags';
+export type { Tag } from './annotations/tags';
+export { addNote, listNotes } from './annotations/notes';
+export type { Note } from './annotations/notes';
+export { setAlias, removeAlias, resolveAlias, listAliases, aliasHistory } from './annotations/aliases';
+export type { Alias, AliasMove } from './annotations/aliases';
+export type { Subject } from './annotations/subjects';
+export type { TagFilter } from './query/annotation-filter';
 /** The plugin's `cache` option entry for one activity type. */
 export type { CacheSetting } from './options';
 /** Execution states and run statuses. */

@@ -8,16 +8,19 @@ import {
   LineageStoreError,
 } from '../errors';
 import { packageRoot } from '../package-root';
+import { registerAlias } from './commands/alias';
 import { registerArtifacts } from './commands/artifacts';
 import { registerDiff } from './commands/diff';
 import { registerExport } from './commands/export';
 import { registerGc } from './commands/gc';
 import { registerGraph } from './commands/graph';
 import { registerMigrate } from './commands/migrate';
+import { registerNote } from './commands/note';
 import { registerReconcile } from './commands/reconcile';
 import { registerRerun } from './commands/rerun';
 import { registerRuns } from './commands/runs';
 import { registerShow } from './commands/show';
+import { registerTag } from './commands/tag';
 import { registerTrace } from './commands/trace';
 import { registerUi } from './commands/ui';
 import { CliContext, type CliIo } from './context';
@@ -67,6 +70,9 @@ export function buildProgram(ctx: CliContext, json = false): Command {
   registerGraph(program, ctx);
   registerDiff(program, ctx);
   registerExport(program, ctx);
+  registerTag(program, ctx);
+  registerNote(program, ctx);
+  registerAlias(program, ctx);
   registerGc(program, ctx);
   registerMigrate(program, ctx);
   registerReconcile(program, ctx);

@@ -13,6 +13,11 @@ export const FACET_SCHEMAS = {
   jobType: 'https://openlineage.io/spec/facets/2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet',
   version:
     'https://openlineage.io/spec/facets/1-0-1/DatasetVersionDatasetFacet.json#/$defs/DatasetVersionDatasetFacet',
+  // This package's own facets, named `temporalLineage_*` as OpenLineage asks of custom facets;
+  // their schemas are in openlineage/TemporalLineageFacets.json.
+  runTags: 'urn:temporal-lineage:openlineage-facets:1-0-0#/$defs/TagsRunFacet',
+  datasetTags: 'urn:temporal-lineage:openlineage-facets:1-0-0#/$defs/TagsDatasetFacet',
+  aliases: 'urn:temporal-lineage:openlineage-facets:1-0-0#/$defs/AliasesDatasetFacet',
 } as const;
 
 /** A facet: the base fields every OpenLineage facet carries, and its own. */

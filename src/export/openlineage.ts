@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { loadAnnotations, type AnnotationIndex } from '../annotations/bulk';
 import { packageRoot } from '../package-root';
 import { loadFamily, type FamilyRun } from '../query/diff-steps';
 import { leaves, looksTyped } from '../query/flatten';
@@ -56,6 +57,11 @@ function defaultProducer(): string {
   return `urn:temporal-lineage:${version}`;
 }
 
+const compact = (facets: Record<string, Facet | undefined>) =>
+  Object.fromEntries(
+    Object.entries(facets).filter((entry): entry is [string, Facet] => entry[1] !== undefined),
+  );
+
 class EventBuilder {
   constructor(
     private readonly namespace: string,
@@ -87,8 +93,13 @@ class EventBuilder {
     return this.facet('executionParameters', { parameters });
   }
 
+  /** A team's tags on a run or a dataset, as the custom facet `temporalLineage_tags`. */
+  tags(kind: 'runTags' | 'datasetTags', tags: Record<string, string>): Facet | undefined {
+    return Object.keys(tags).length === 0 ? undefined : this.facet(kind, { tags });
+  }
+
   /** `producedBy`: the execution whose outputs these are; inputs name their own producer. */
-  datasets(events: EventArtifact[], producedBy?: number): OpenLineageDataset[] {
+  datasets(events: EventArtifact[], annotations: AnnotationIndex, producedBy?: number): OpenLineageDataset[] {
     const byName = new Map<string, OpenLineageDataset>();
     for (const { artifact, producerExecutionId } of events) {
       if (artifact.type === VALUE_TYPE) continue;
@@ -97,10 +108,15 @@ class EventBuilder {
         this.namespace,
         producedBy ?? producerExecutionId ?? null,
       );
+      const aliases = annotations.artifactAliases(artifact.id);
       byName.set(`${namespace}\0${name}`, {
         namespace,
         name,
-        facets: { version: this.facet('version', { datasetVersion: artifact.digest }) },
+        facets: compact({
+          version: this.facet('version', { datasetVersion: artifact.digest }),
+          temporalLineage_tags: this.tags('datasetTags', annotations.artifactTags(artifact.id)),
+          temporalLineage_aliases: aliases.length > 0 ? this.facet('aliases', { aliases }) : undefined,
+        }),
       });
     }
     return [...byName.values()];
@@ -139,10 +155,6 @@ class EventBuilder {
 const runUuid = (run: RunRow) => stableUuid(`temporal-run:${run.name}`);
 const executionUuid = (e: ExecutionWithArtifacts) =>
   stableUuid(`temporal-activity:${e.workflowId}/${e.runId}/${e.activityId}/${e.attempt}`);
-const compact = (facets: Record<string, Facet | undefined>) =>
-  Object.fromEntries(
-    Object.entries(facets).filter((entry): entry is [string, Facet] => entry[1] !== undefined),
-  );
 
 function valueParameters(e: ExecutionWithArtifacts): Map<string, unknown> {
   const typed = new Set(e.inputs.filter((i) => i.artifact.type !== VALUE_TYPE).map((i) => i.path));
@@ -159,12 +171,23 @@ async function familyEvents(
   family: FamilyRun[],
 ): Promise<OpenLineageRunEvent[]> {
   const root = family[0]!.run;
+  const executions = new Map<number, ExecutionWithArtifacts[]>();
+  for (const { run } of family) executions.set(run.id, await executionsOfContext(store, run.id));
+  const artifactIds = [...executions.values()]
+    .flat()
+    .flatMap((e) => [...e.inputs, ...e.outputs].map((x) => x.artifact.id));
+  const annotations = await loadAnnotations(
+    store,
+    family.map(({ run }) => run.id),
+    [...new Set(artifactIds)],
+  );
   const out: Array<{ event: OpenLineageRunEvent; order: number }> = [];
   const push = (event: OpenLineageRunEvent, order: number) => out.push({ event, order });
   for (const { run, parent } of family) {
     const runFacets = compact({
       parent: parent ? b.parent(parent, root) : undefined,
       executionParameters: b.parameters(leaves(run.args, 'args', (_, v) => looksTyped(v, TYPED_KINDS))),
+      temporalLineage_tags: b.tags('runTags', annotations.runTags(run.id)),
     });
     const job = b.job(run.workflowType ?? 'unknown', 'WORKFLOW');
     const runId = runUuid(run);
@@ -177,13 +200,13 @@ async function familyEvents(
       };
       push(b.event(end, run.endedAt, { runId, facets }, job), 2);
     }
-    for (const e of await executionsOfContext(store, run.id)) {
+    for (const e of executions.get(run.id)!) {
       const facets = compact({
         parent: b.parent(run, root),
         executionParameters: b.parameters(valueParameters(e)),
       });
       const activityJob = b.job(e.activityType, 'ACTIVITY');
-      const inputs = b.datasets(e.inputs);
+      const inputs = b.datasets(e.inputs, annotations);
       push(b.event('START', e.startedAt, { runId: executionUuid(e), facets }, activityJob, inputs), 1);
       const endType = END_EVENT[e.state];
       if (!endType) continue;
@@ -199,7 +222,7 @@ async function familyEvents(
           { runId: executionUuid(e), facets: endFacets },
           activityJob,
           inputs,
-          b.datasets(e.outputs, e.id),
+          b.datasets(e.outputs, annotations, e.id),
         ),
         1,
       );

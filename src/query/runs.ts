@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { LineageStore } from '../store/open-store';
 import { contexts, RUN_STATUSES } from '../store/schema';
 import { ArtifactFilterSchema, runHasArtifact } from './artifact-filter';
+import { runHasAliasedArtifact, runTagCondition, TagFilterSchema } from './annotation-filter';
 import { decodeCursor, encodeCursor } from './cursor';
 import { likePrefix, parseInput, type RunRow } from './rows';
 
@@ -28,6 +29,10 @@ export const RunQuerySchema = z.strictObject({
    * they are left out by default, as they are not runs anyone started.
    */
   includeInternal: z.boolean().optional(),
+  /** Only runs with these tags (all of them, for an array); `!=` also matches runs without the key. */
+  tag: z.union([TagFilterSchema, z.array(TagFilterSchema).min(1)]).optional(),
+  /** Only runs that read or wrote the artifact this alias points at now. */
+  alias: z.string().min(1).optional(),
   /** Leave out child runs (runs started by another run). */
   rootsOnly: z.boolean().optional(),
   /** Page size, 1 to 1,000. */
@@ -102,6 +107,9 @@ export async function listRuns(store: LineageStore, query: RunQuery = {}): Promi
         sql`, `,
       )}))`,
     );
+  const tagFilters = q.tag === undefined ? [] : Array.isArray(q.tag) ? q.tag : [q.tag];
+  for (const filter of tagFilters) conditions.push(runTagCondition(sql`"contexts"."id"`, filter));
+  if (q.alias) conditions.push(runHasAliasedArtifact(sql`"contexts"."id"`, q.alias));
   if (q.rootsOnly) conditions.push(sql`${parentRunName} is null`);
   if (q.cursor) {
     const [startedAt, id] = decodeCursor('runs', q.cursor, 2);

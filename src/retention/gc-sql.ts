@@ -5,7 +5,7 @@ import type { ResolvedGcOptions } from './gc-options';
 /** A Postgres bigint[] literal, bound as one text parameter however many ids. */
 export const idArray = (ids: readonly number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;
 
-/** Whether the artifacts row `a` is pinned: by id, exact URI, URI prefix or type. */
+/** Whether the artifacts row `a` is pinned: by id, exact URI, URI prefix, type, or an alias naming it. */
 export function pinnedCondition(o: ResolvedGcOptions): SQL {
   const parts: SQL[] = [];
   if (o.pinArtifactIds.length > 0) parts.push(sql`a.id = any(${idArray(o.pinArtifactIds)})`);
@@ -13,8 +13,10 @@ export function pinnedCondition(o: ResolvedGcOptions): SQL {
   // One LIKE per prefix (not `like any`), so each can use artifacts_uri_idx.
   for (const prefix of o.pinUriPrefixes) parts.push(sql`a.uri like ${likePrefix(prefix)}`);
   for (const type of o.keepTypes) parts.push(sql`a.type = ${type}`);
+  // An artifact a team named (`production`) is pinned whatever the options say.
+  parts.push(sql`exists (select 1 from aliases al where al.artifact_id = a.id)`);
   // coalesce: `uri = …` is null for a URI-less artifact, and `not null` would drop it from every check.
-  return parts.length === 0 ? sql`false` : sql`coalesce(${sql.join(parts, sql` or `)}, false)`;
+  return sql`coalesce(${sql.join(parts, sql` or `)}, false)`;
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   type AnyPgColumn,
   bigint,
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -231,6 +232,100 @@ export const attributions = pgView('attributions').as((qb) =>
     .innerJoin(events, eq(events.executionId, associations.executionId)),
 );
 
+/**
+ * A team's `key=value` label on a run or an artifact: one value per key and subject (setting a key
+ * again replaces it). Exactly one of `contextId` / `artifactId` is set.
+ */
+export const tags = pgTable(
+  'tags',
+  {
+    id: id(),
+    contextId: bigint('context_id', { mode: 'number' }).references(() => contexts.id, {
+      onDelete: 'cascade',
+    }),
+    artifactId: bigint('artifact_id', { mode: 'number' }).references(() => artifacts.id, {
+      onDelete: 'cascade',
+    }),
+    key: text('key').notNull(),
+    value: text('value').notNull(),
+    author: text('author').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('tags_run_key')
+      .on(t.contextId, t.key)
+      .where(sql`${t.contextId} is not null`),
+    uniqueIndex('tags_artifact_key')
+      .on(t.artifactId, t.key)
+      .where(sql`${t.artifactId} is not null`),
+    // `--where tag.<key>=<value>` looks runs up by key and value.
+    index('tags_key_value_idx').on(t.key, t.value),
+    check('tags_one_subject', sql`(${t.contextId} is null) <> (${t.artifactId} is null)`),
+  ],
+);
+
+/** Markdown text a person wrote about a run, an execution or an artifact; notes are never edited, only added. */
+export const notes = pgTable(
+  'notes',
+  {
+    id: id(),
+    contextId: bigint('context_id', { mode: 'number' }).references(() => contexts.id, {
+      onDelete: 'cascade',
+    }),
+    executionId: bigint('execution_id', { mode: 'number' }).references(() => executions.id, {
+      onDelete: 'cascade',
+    }),
+    artifactId: bigint('artifact_id', { mode: 'number' }).references(() => artifacts.id, {
+      onDelete: 'cascade',
+    }),
+    body: text('body').notNull(),
+    author: text('author').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('notes_context_idx')
+      .on(t.contextId)
+      .where(sql`${t.contextId} is not null`),
+    index('notes_execution_idx')
+      .on(t.executionId)
+      .where(sql`${t.executionId} is not null`),
+    index('notes_artifact_idx')
+      .on(t.artifactId)
+      .where(sql`${t.artifactId} is not null`),
+    check('notes_one_subject', sql`num_nonnulls(${t.contextId}, ${t.executionId}, ${t.artifactId}) = 1`),
+  ],
+);
+
+/**
+ * A name (`production`, `candidate`) pointing at one artifact at a time. The row exists from the
+ * alias's first use; `artifactId` is null while the alias is removed. Every move is kept in
+ * {@link aliasMoves}.
+ */
+export const aliases = pgTable('aliases', {
+  name: text('name').primaryKey(),
+  artifactId: bigint('artifact_id', { mode: 'number' }).references(() => artifacts.id, {
+    onDelete: 'set null',
+  }),
+  author: text('author').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** One change of an alias: who moved it, when, from which artifact to which (null: unset). */
+export const aliasMoves = pgTable(
+  'alias_moves',
+  {
+    id: id(),
+    name: text('name')
+      .notNull()
+      .references(() => aliases.name, { onDelete: 'cascade' }),
+    fromArtifactId: bigint('from_artifact_id', { mode: 'number' }),
+    toArtifactId: bigint('to_artifact_id', { mode: 'number' }),
+    author: text('author').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('alias_moves_name_idx').on(t.name, t.id)],
+);
+
 /** Execution states (DESIGN.md). */
 export const EXECUTION_STATES = ['RUNNING', 'COMPLETE', 'FAILED', 'CANCELED', 'CACHED', 'ABANDONED'] as const;
 export type ExecutionState = (typeof EXECUTION_STATES)[number];
@@ -258,4 +353,8 @@ export const LINEAGE_TABLES = [
   'artifacts',
   'events',
   'associations',
+  'tags',
+  'notes',
+  'aliases',
+  'alias_moves',
 ] as const;

@@ -17,6 +17,13 @@ export interface ApiError {
   readonly body: ApiErrorBody;
 }
 
+/** Thrown where a request is refused before any query runs (e.g. a body too large); carries the answer. */
+export class ApiRefusal extends Error {
+  constructor(readonly answer: ApiError) {
+    super(answer.body.error.message);
+  }
+}
+
 export function apiError(status: number, code: string, message: string, details: object = {}): ApiError {
   return { status, body: { error: { code, message, details } } };
 }

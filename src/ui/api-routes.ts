@@ -1,3 +1,7 @@
+import { aliasHistory, listAliases } from '../annotations/aliases';
+import { listNotes } from '../annotations/notes';
+import type { Subject } from '../annotations/subjects';
+import { listTags } from '../annotations/tags';
 import { executionJson, artifactJson, artifactSummaryJson, runJson } from '../cli/json';
 import { hasRuns } from '../cli/store';
 import { findArtifacts, getArtifact, getArtifactUsage } from '../query/artifacts';
@@ -200,6 +204,38 @@ const routes: Route[] = [
       );
     },
   },
+  ...(['runs', 'executions', 'artifacts'] as const).map((kind): Route => ({
+    pattern: [kind, ':subject', 'annotations'],
+    handler: async (store, [segment], params) => {
+      parseParams(NoParamsSchema, params);
+      const subject: Subject =
+        kind === 'runs'
+          ? { run: runRef(segment!) }
+          : kind === 'executions'
+            ? { executionId: id('execution id', segment!) }
+            : { artifactId: id('artifact id', segment!) };
+      const [tags, notes, aliases] = await Promise.all([
+        kind === 'executions' ? [] : listTags(store, subject),
+        listNotes(store, subject),
+        'artifactId' in subject ? listAliases(store, { artifactId: subject.artifactId }) : [],
+      ]);
+      return { tags, notes, aliases: aliases.map((a) => a.name) };
+    },
+  })),
+  {
+    pattern: ['aliases'],
+    handler: async (store, _, params) => {
+      parseParams(NoParamsSchema, params);
+      return { aliases: await listAliases(store) };
+    },
+  },
+  {
+    pattern: ['aliases', ':name', 'history'],
+    handler: async (store, [name], params) => {
+      parseParams(NoParamsSchema, params);
+      return { moves: await aliasHistory(store, name!) };
+    },
+  },
   {
     pattern: ['compare'],
     handler: async (store, _, params) =>
@@ -214,16 +250,22 @@ const routes: Route[] = [
   },
 ];
 
+/** The `:name` segments of `segments` when they fit `pattern` (`['runs', ':run']`), else undefined. */
+export function matchPattern(pattern: readonly string[], segments: readonly string[]): string[] | undefined {
+  if (pattern.length !== segments.length) return undefined;
+  const args: string[] = [];
+  for (const [i, part] of pattern.entries()) {
+    if (part.startsWith(':')) args.push(segments[i]!);
+    else if (part !== segments[i]) return undefined;
+  }
+  return args;
+}
+
 /** The handler for `segments` (the decoded path after `/api/`), with its `:name` segments. */
 export function matchRoute(segments: string[]): { handler: Handler; args: string[] } | undefined {
   for (const { pattern, handler } of routes) {
-    if (pattern.length !== segments.length) continue;
-    const args: string[] = [];
-    const matches = pattern.every((part, i) => {
-      if (part.startsWith(':')) return args.push(segments[i]!) > 0;
-      return part === segments[i];
-    });
-    if (matches) return { handler, args };
+    const args = matchPattern(pattern, segments);
+    if (args) return { handler, args };
   }
   return undefined;
 }

@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LineageStore } from '../store/open-store';
 import { checkAccess } from './access-token';
-import { apiError, toApiError, type ApiError } from './api-errors';
+import { apiError, ApiRefusal, toApiError, type ApiError } from './api-errors';
 import { matchRoute } from './api-routes';
 import { loadStaticFiles, type StaticFile } from './static-files';
+import { readJsonBody, refuseWrite } from './write-guard';
+import { matchWriteRoute } from './write-routes';
 
 /** Where and what {@link startUiServer} serves. */
 export interface UiServerOptions {
@@ -17,6 +20,11 @@ export interface UiServerOptions {
   readonly onError?: (error: unknown) => void;
   /** When set, only requests carrying this token are answered (see {@link checkAccess}). */
   readonly token?: string;
+  /**
+   * The token the page sends with changes (tags, notes, aliases); a random one per server when
+   * omitted. The page reads it from `/api/session`, which another site's page cannot read.
+   */
+  readonly writeToken?: string;
 }
 
 /** A running web UI. */
@@ -78,11 +86,8 @@ function hostAllowed(req: IncomingMessage, loopbackOnly: boolean): boolean {
 }
 
 async function handleApi(store: LineageStore, res: ServerResponse, url: URL, onError: (e: unknown) => void) {
-  let segments: string[];
-  try {
-    // Split before decoding, so that an encoded slash (a run name's) stays inside its segment.
-    segments = url.pathname.slice('/api/'.length).split('/').map(decodeURIComponent);
-  } catch {
+  const segments = apiSegments(url);
+  if (!segments) {
     return sendError(res, apiError(400, 'BAD_PATH', 'The path is not valid percent-encoded UTF-8.'));
   }
   const route = matchRoute(segments);
@@ -103,9 +108,45 @@ async function handleApi(store: LineageStore, res: ServerResponse, url: URL, onE
   }
 }
 
+/** The API path's segments, decoded; undefined when the path is not valid percent-encoding. */
+function apiSegments(url: URL): string[] | undefined {
+  try {
+    // Split before decoding, so that an encoded slash (a run name's) stays inside its segment.
+    return url.pathname.slice('/api/'.length).split('/').map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+}
+
+type Write = NonNullable<ReturnType<typeof matchWriteRoute>>;
+
+function writeRoute(method: string | undefined, url: URL): Write | undefined {
+  if (!method || !url.pathname.startsWith('/api/')) return undefined;
+  const segments = apiSegments(url);
+  return segments && matchWriteRoute(method, segments);
+}
+
+async function handleWrite(
+  store: LineageStore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  write: Write,
+  onError: (e: unknown) => void,
+) {
+  try {
+    const body = await readJsonBody(req);
+    sendJson(res, 200, await write.handler(store, write.args, body));
+  } catch (error) {
+    const answer = error instanceof ApiRefusal ? error.answer : toApiError(error);
+    if (answer.status >= 500) onError(error);
+    sendError(res, answer);
+  }
+}
+
 /**
- * Serves the lineage web page and its read-only JSON API (`/api/…`, the same query layer as the
- * CLI) from an open store. Only GET and HEAD are answered; the store is never written.
+ * Serves the lineage web page and its JSON API (`/api/…`, the same query layer as the CLI) from
+ * an open store. Reads are GET and HEAD; the only changes it accepts are a team's tags, notes and
+ * aliases, each from a page of this server carrying its write token (see {@link refuseWrite}).
  *
  * @example
  * const ui = await startUiServer({ store, port: 0 });
@@ -114,6 +155,7 @@ async function handleApi(store: LineageStore, res: ServerResponse, url: URL, onE
  */
 export async function startUiServer(options: UiServerOptions): Promise<UiServer> {
   const { store, host = '127.0.0.1', port = DEFAULT_UI_PORT, token } = options;
+  const writeToken = options.writeToken ?? randomBytes(24).toString('base64url');
   const onError = options.onError ?? ((error: unknown) => console.error(error));
   const files: Map<string, StaticFile> = loadStaticFiles();
   const loopbackOnly = LOOPBACK.has(host.toLowerCase());
@@ -124,25 +166,24 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         apiError(403, 'FORBIDDEN_HOST', 'This server answers only to its loopback address.'),
       );
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return sendError(
-        res,
-        apiError(
-          405,
-          'METHOD_NOT_ALLOWED',
-          `${req.method ?? '?'} is not allowed: the lineage UI is read-only.`,
-          {
-            allowed: ['GET', 'HEAD'],
-          },
-        ),
-        { Allow: 'GET, HEAD' },
-      );
-    }
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://ui.invalid');
     } catch {
       return sendError(res, apiError(400, 'BAD_PATH', 'The request target is not a valid URL path.'));
+    }
+    const write = req.method === 'GET' || req.method === 'HEAD' ? undefined : writeRoute(req.method, url);
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !write) {
+      return sendError(
+        res,
+        apiError(
+          405,
+          'METHOD_NOT_ALLOWED',
+          `${req.method ?? '?'} is not allowed here: only tags, notes and aliases can be changed.`,
+          { allowed: ['GET', 'HEAD'] },
+        ),
+        { Allow: 'GET, HEAD' },
+      );
     }
     if (token !== undefined) {
       const access = checkAccess(req, url, token);
@@ -160,6 +201,16 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
         );
       }
     }
+    if (write) {
+      const refused = refuseWrite(req, writeToken);
+      if (refused) return sendError(res, refused);
+      handleWrite(store, req, res, write, onError).catch((error: unknown) => {
+        onError(error);
+        if (!res.headersSent) sendError(res, toApiError(error));
+      });
+      return;
+    }
+    if (url.pathname === '/api/session') return sendJson(res, 200, { writeToken });
     if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
       handleApi(store, res, url, onError).catch((error: unknown) => {
         onError(error);

@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 
 /** The OpenLineage spec files, shipped beside the clone in `shared/` (as CI lays it out). */
 const SPEC_DIR = join(__dirname, '..', '..', '..', 'shared', 'openlineage');
+const OWN_FACETS = join(__dirname, '..', '..', 'openlineage', 'TemporalLineageFacets.json');
 
 /**
  * Validates exported events against the OpenLineage 2-0-2 JSON Schemas: the event itself, and
@@ -18,6 +19,8 @@ export function openLineageValidator(): (event: unknown) => string[] {
   for (const file of readdirSync(SPEC_DIR).filter((f) => f.endsWith('.json'))) {
     ajv.addSchema(JSON.parse(readFileSync(join(SPEC_DIR, file), 'utf8')) as object);
   }
+  // The package's own custom facets, which extend the spec's base facets.
+  ajv.addSchema(JSON.parse(readFileSync(OWN_FACETS, 'utf8')) as object);
   const validateEvent = ajv.getSchema('https://openlineage.io/spec/2-0-2/OpenLineage.json')!;
   const describe = (where: string, errors: ErrorObject[] | null | undefined) =>
     (errors ?? []).map((e) => `${where}${e.instancePath} ${e.message ?? ''}`);

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { listNotes } from '../../annotations/notes';
+import { listTags } from '../../annotations/tags';
 import { compactJson, formatDuration, numericFields, previewValue, uriBasename } from '../../query/preview';
 import { describeRun } from '../../query/run-detail';
 import { durationMs, type EventArtifact } from '../../query/rows';
@@ -31,6 +33,10 @@ export function registerShow(program: Command, ctx: CliContext): void {
       await ctx.withStore(command, async (store, out) => {
         const detail = await describeRun(store, ref);
         const { run, childRuns, executions } = detail;
+        const [tags, notes] = await Promise.all([
+          listTags(store, { run: run.name }),
+          listNotes(store, { run: run.name }),
+        ]);
         if (out.json) {
           return out.data({
             run: runJson({ ...run, parentRun: detail.parentRun?.name ?? null }),
@@ -41,6 +47,8 @@ export function registerShow(program: Command, ctx: CliContext): void {
             childRuns: childRuns.map((child) => runJson({ ...child, parentRun: run.name })),
             chain: detail.chain.map((link) => link.name),
             executions: executions.map(executionJson),
+            tags,
+            notes,
           });
         }
         const { c } = out;
@@ -58,6 +66,7 @@ export function registerShow(program: Command, ctx: CliContext): void {
             'chain',
             detail.chain.map((link) => (link.id === run.id ? c.bold(link.name) : link.name)).join(' → '),
           );
+        if (tags.length > 0) field('tags', tags.map((t) => `${t.key}=${t.value}`).join('  '));
         // Workflow args are an array; its elements are what a person passed, shown as compact JSON.
         const args = Array.isArray(run.args) ? run.args : [];
         args.forEach((arg, i) => {
@@ -73,6 +82,11 @@ export function registerShow(program: Command, ctx: CliContext): void {
           );
         }
         out.line();
+        for (const note of notes) {
+          out.line(`  ${c.bold('note')} ${c.dim(`${note.author}, ${formatTime(note.createdAt)}`)}`);
+          for (const line of note.body.split('\n')) out.line(`    ${line}`);
+        }
+        if (notes.length > 0) out.line();
         if (executions.length === 0) {
           out.line(c.dim('  (no activity attempts recorded for this run itself)'));
           return;

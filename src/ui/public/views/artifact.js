@@ -1,3 +1,4 @@
+import { annotationsCard } from '../lib/annotations.js';
 import { api } from '../lib/api.js';
 import { showDetails } from '../lib/details.js';
 import { badge, facts, h, loading, typeTag } from '../lib/dom.js';
@@ -232,6 +233,7 @@ export async function artifactView(root, route, { signal }) {
         ),
     ),
     glance(info.provenance),
+    annotationsCard('artifacts', a.id, { signal }),
     panel.root,
   );
 

@@ -1,3 +1,4 @@
+import { annotationsCard } from '../lib/annotations.js';
 import { api, seg } from '../lib/api.js';
 import { showDetails } from '../lib/details.js';
 import { badge, h, loading } from '../lib/dom.js';
@@ -30,6 +31,7 @@ export async function runView(root, route, { signal }) {
   const stepsBody = h('tbody');
   root.replaceChildren(
     runHeader(detail),
+    annotationsCard('runs', name, { signal }),
     panel.root,
     h(
       'section',
