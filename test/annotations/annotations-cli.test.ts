@@ -13,7 +13,7 @@ describe.each(DRIVERS)('lineage tag, note and alias on %s', (driver) => {
   });
   const run = (...args: string[]) => lineage(['--db', cli.db(), ...args], { LINEAGE_AUTHOR: 'ana' });
 
-  it('tags a run and shows the tags in show; a malformed tag is a usage error', async () => {
+  it('tags a run, shows the tags in show, and filters runs by them with --where', async () => {
     const { runA } = cli.filled();
     const set = json<{ tags: Array<{ key: string; value: string; author: string }> }>(
       await run('tag', runA, 'reviewed=yes', 'team=vision', '--json'),
@@ -28,6 +28,18 @@ describe.each(DRIVERS)('lineage tag, note and alias on %s', (driver) => {
     expect(removed.tags.map((t) => t.key)).toEqual(['reviewed']);
     const shown = await run('show', runA);
     expect(shown.stdout).toContain('tags      reviewed=yes');
+    const { runs } = json<{ runs: Array<{ name: string }> }>(
+      await run('runs', '--where', 'tag.reviewed=yes', '--json'),
+    );
+    expect(runs.map((r) => r.name)).toEqual([runA]);
+    const notReviewed = json<{ runs: Array<{ name: string }> }>(
+      await run('runs', '--where', 'tag.reviewed!=yes', '--roots', '--json'),
+    );
+    expect(notReviewed.runs.map((r) => r.name)).not.toContain(runA);
+    expect(notReviewed.runs.length).toBeGreaterThan(0);
+    const badWhere = await run('runs', '--where', 'tag.reviewed', '--json');
+    expect(badWhere.code).toBe(2);
+    expect(JSON.parse(badWhere.stderr)).toMatchObject({ error: { code: 'USAGE' } });
     const bad = await run('tag', runA, 'no-equals-sign');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("'no-equals-sign' is not key=value");
@@ -52,6 +64,10 @@ describe.each(DRIVERS)('lineage tag, note and alias on %s', (driver) => {
       await run('alias', '--json'),
     );
     expect(aliases).toEqual([expect.objectContaining({ name: 'production', artifactId: modelId })]);
+    const { runs } = json<{ runs: Array<{ name: string }> }>(
+      await run('runs', '--where', 'alias=production', '--json'),
+    );
+    expect(runs.map((r) => r.name)).toContain(cli.filled().runA);
     const traced = await run('trace', '@production', '--json');
     expect(traced.code).toBe(0);
     expect((await run('alias', 'rm', 'production')).stdout).toContain(`production removed (was a${modelId})`);

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { LineageOptionsError } from '../../errors';
 import { formatDuration } from '../../query/preview';
 import { durationMs } from '../../query/rows';
 import { listRuns, type RunQuery } from '../../query/runs';
@@ -7,14 +8,15 @@ import { wholeNumber, type CliContext } from '../context';
 import { runJson } from '../json';
 import { formatTime, paintState, shortRunName } from '../output';
 import { collect, parseInstant } from '../parse-options';
-import { checkWhereTypes, parseWhere, type WhereFilter } from '../where-filter';
+import { parseRunWhere, type RunWhere } from '../run-where';
+import { checkWhereTypes } from '../where-filter';
 
 interface RunsOptions {
   pipeline?: string;
   status?: RunStatus[];
   since?: Date;
   until?: Date;
-  where?: WhereFilter[];
+  where?: RunWhere[];
   roots?: boolean;
   all?: boolean;
   limit: number;
@@ -52,8 +54,8 @@ export function registerRuns(program: Command, ctx: CliContext): void {
     )
     .option(
       '--where <filter>',
-      'read or wrote an artifact matching [input:|output:]Type.field OP value, e.g. Metrics.accuracy>0.9 (repeat: all must hold)',
-      collect(parseWhere),
+      'read or wrote an artifact matching [input:|output:]Type.field OP value (Metrics.accuracy>0.9), has a tag (tag.reviewed=yes, tag.stage!=prod), or used the artifact an alias names (alias=production); repeat: all must hold',
+      collect(parseRunWhere),
     )
     .option('--roots', 'leave out child runs')
     .option(
@@ -64,14 +66,23 @@ export function registerRuns(program: Command, ctx: CliContext): void {
     .option('--cursor <cursor>', 'the next page, as printed by the previous one')
     .action(async (options: RunsOptions, command: Command) => {
       await ctx.withStore(command, async (store, out) => {
-        const notes = options.where ? await checkWhereTypes(store, options.where) : [];
+        const conditions = options.where ?? [];
+        const artifactWheres = conditions.flatMap((c) => (c.kind === 'artifact' ? [c.where] : []));
+        const tags = conditions.flatMap((c) => (c.kind === 'tag' ? [c.tag] : []));
+        const aliases = conditions.flatMap((c) => (c.kind === 'alias' ? [c.alias] : []));
+        if (aliases.length > 1) {
+          throw new LineageOptionsError('--where', ['give at most one alias= condition']);
+        }
+        const notes = await checkWhereTypes(store, artifactWheres);
         const query: RunQuery = {
           limit: options.limit,
           ...(options.pipeline ? { workflowType: options.pipeline } : {}),
           ...(options.status ? { status: options.status } : {}),
           ...(options.since ? { startedAfter: options.since } : {}),
           ...(options.until ? { startedBefore: options.until } : {}),
-          ...(options.where ? { artifact: options.where.map((w) => w.filter) } : {}),
+          ...(artifactWheres.length > 0 ? { artifact: artifactWheres.map((w) => w.filter) } : {}),
+          ...(tags.length > 0 ? { tag: tags } : {}),
+          ...(aliases[0] !== undefined ? { alias: aliases[0] } : {}),
           ...(options.all ? { includeInternal: true } : {}),
           ...(options.roots ? { rootsOnly: true } : {}),
           ...(options.cursor ? { cursor: options.cursor } : {}),
