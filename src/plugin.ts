@@ -64,11 +64,12 @@ export class LineagePlugin extends SimplePlugin {
     this.runningWorkers++;
     // Plugins listed after this one may have added codecs: the compiled options are the final word.
     this.recorder.useCodecs(worker.options.loadedDataConverter.payloadCodecs.length > 0);
-    // Open (and migrate) the store now rather than in the first workflow task, which would wait
-    // for it. Not awaited: with onStoreError 'continue' an unreachable store must not stop the
-    // worker, and with 'fail' each attempt reports it.
-    this.recorder.warmUp();
     try {
+      // Open (and migrate) the store before the Worker polls: opening an embedded store runs
+      // PGlite on this thread, and a workflow task polled meanwhile waits for it (long enough, on
+      // a new store, to time out). An open that fails does not stop the Worker: with onStoreError
+      // 'continue' it records nothing, with 'fail' each attempt reports it.
+      await this.recorder.warmUp();
       await super.runWorker(worker, next);
     } finally {
       if (--this.runningWorkers === 0) await this.recorder.close();
