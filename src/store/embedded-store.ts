@@ -85,11 +85,15 @@ async function host(dir: string, lock: HeldLock): Promise<Hosted> {
 function tryConnect(path: string): Promise<Socket | undefined> {
   return new Promise((resolve, reject) => {
     const socket = connect(path);
+    let connected = false;
     socket.once('connect', () => {
-      socket.removeAllListeners('error');
+      connected = true;
       resolve(socket);
     });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
+    // Stays attached: postgres.js drops its own listeners when a connection closes, and a reset
+    // reported after that (the serving process was killed) must not crash this process.
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (connected) return;
       socket.destroy();
       // No socket file, or one a dead server left: nobody serves yet.
       if (error.code === 'ENOENT' || error.code === 'ECONNREFUSED') resolve(undefined);
