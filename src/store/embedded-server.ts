@@ -111,8 +111,9 @@ class ClientSession {
       }
       const answer = await this.run(batch);
       this.send(answer);
-      // After a Flush there is no ReadyForQuery: the client is mid-pipeline and keeps its turn.
-      this.status = lastReadyStatus(answer) ?? 'busy';
+      // A batch ending in Flush leaves the client mid-pipeline (it will Bind what it just parsed),
+      // whatever a Sync earlier in the batch answered: it keeps its turn.
+      this.status = messages[last]!.type === 'H' ? 'busy' : (lastReadyStatus(answer) ?? 'busy');
       this.idle();
     }
   }
