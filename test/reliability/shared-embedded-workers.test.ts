@@ -1,12 +1,11 @@
 /**
  * Worker processes on one embedded store folder: the first serves it to the others, the CLI and
- * the UI read it while they record, and when the serving Worker is killed mid-run another process
- * takes the folder over with nothing committed lost. A Worker on a brand-new folder (and an empty
+ * the UI read it while they record. A Worker on a brand-new folder (and an empty
  * cache, as on a fresh machine) opens and migrates the store before it polls, so the first
  * workflow's tasks never wait on it.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,7 +16,7 @@ import { BIN, lineage } from '../cli/run-cli';
 import { testClient, uniqueQueue } from '../support/temporal';
 import { tableCounts, waitFor } from './support/harness';
 import { spawnWorker, type WorkerProcess } from './support/spawn-worker';
-import { release, type sharedInputs, type steadySteps, type stepsAcrossRestart } from './support/workflows';
+import type { sharedInputs, steadySteps } from './support/workflows';
 
 const PER_RUN = 20;
 /** Each test starts Worker processes, which open PGlite: seconds each on a busy machine. */
@@ -132,66 +131,6 @@ describe('Worker processes on one embedded store', () => {
           ['worker-a', 60],
           ['worker-b', 60],
         ]);
-      } finally {
-        await store.close();
-      }
-    },
-    WORKERS_TIMEOUT_MS,
-  );
-
-  it(
-    'keeps recording when the serving Worker is killed mid-run, with nothing committed lost',
-    async () => {
-      const dir = newFolder();
-      const [queueA, queueB] = [uniqueQueue('serving'), uniqueQueue('client')];
-      const serving = await spawnWorker({ taskQueue: queueA, identity: 'serving', plugin: { dataDir: dir } });
-      workers.push(serving);
-      workers.push(await spawnWorker({ taskQueue: queueB, identity: 'client', plugin: { dataDir: dir } }));
-      await runShared(queueA, 1, 'before');
-      expect(readFileSync(join(dir, 'lineage.lock'), 'utf8')).toMatch(new RegExp(`^${serving.pid}@`));
-
-      const client = await testClient();
-      // One run holds between its two steps until signalled, so the kill certainly falls mid-run;
-      // two more keep the client Worker writing while the store changes hands.
-      const held = await client.workflow.start<typeof stepsAcrossRestart>('stepsAcrossRestart', {
-        taskQueue: queueB,
-        workflowId: uniqueQueue('held'),
-      });
-      const steady = Array.from({ length: 2 }, (_, i) =>
-        client.workflow.execute<typeof steadySteps>('steadySteps', {
-          taskQueue: queueB,
-          workflowId: uniqueQueue(`steady-${i}`),
-          args: [30, 50],
-        }),
-      );
-      const store = await openStore({ dir });
-      try {
-        await waitFor(
-          "the held run's first step recorded",
-          async () => {
-            const [row] = await store.rows<{ n: string }>(
-              sql`select count(*) as n from executions where workflow_id = ${held.workflowId} and state = 'COMPLETE'`,
-            );
-            return Number(row!.n) === 1 ? true : undefined;
-          },
-          60_000,
-        );
-        await serving.kill();
-        await held.signal(release);
-
-        expect(await held.result()).toEqual([2, 4]);
-        expect(await Promise.all(steady)).toEqual(
-          Array.from({ length: 2 }, () => Array.from({ length: 30 }, (_, i) => i * 2)),
-        );
-        // Everything the killed Worker committed is there, and every step of the client's runs was
-        // recorded once, complete, though the store changed hands under its writes.
-        const [row] = await store.rows<{ serving: string; client: string; complete: string }>(sql`
-        select count(*) filter (where worker_identity = 'serving') as serving,
-          count(*) filter (where worker_identity = 'client') as client,
-          count(*) filter (where state = 'COMPLETE') as complete
-        from executions`);
-        expect(row).toEqual({ serving: String(PER_RUN), client: '62', complete: String(PER_RUN + 62) });
-        expect(readFileSync(join(dir, 'lineage.lock'), 'utf8')).not.toMatch(new RegExp(`^${serving.pid}@`));
       } finally {
         await store.close();
       }
