@@ -43,8 +43,10 @@ export class LineageStoreError extends LineageError {
 }
 
 /**
- * An embedded (PGlite) store folder is already open in a live process. PGlite is Postgres running
- * inside one process: two of them writing one folder would corrupt it, so the second is refused.
+ * An embedded (PGlite) store folder is held by a live process that does not serve it to others:
+ * the first opener of a folder serves it on a socket inside it, and later openers connect there;
+ * this one waited for that socket and it never answered (the holder is stuck opening the store, or
+ * is a version of temporal-lineage that does not serve it).
  */
 export class LineageStoreInUseError extends LineageError {
   override readonly name = 'LineageStoreInUseError';
@@ -58,8 +60,8 @@ export class LineageStoreInUseError extends LineageError {
         ? 'this process'
         : `process ${holder.pid} on ${holder.host || 'an unknown host'}`;
     super(
-      `the embedded store ${dir} is already open in ${where}, and PGlite admits one process per folder: ` +
-        `close it there, or record into Postgres to use one store from several processes ` +
+      `the embedded store ${dir} is open in ${where}, which did not serve it to this process in time: ` +
+        `wait for it to finish opening the store, or close it there ` +
         `(if that process is gone, delete ${lockFile})`,
     );
     this.dir = dir;

@@ -102,16 +102,18 @@ export class LineagePlugin extends SimplePlugin {
     this.runningWorkers++;
     // Plugins listed after this one may have added codecs: the compiled options are the final word.
     this.recorder.useCodecs(worker.options.loadedDataConverter.payloadCodecs.length > 0);
-    // Open (and migrate) the store now rather than in the first workflow task, which would wait
-    // for it. Not awaited: with onStoreError 'continue' an unreachable store must not stop the
-    // worker, and with 'fail' each attempt reports it.
-    this.recorder.warmUp();
-    // Before the Worker polls: its first attempt already links the code and environment.
+    // Open (and migrate) the store before the Worker polls: opening an embedded store runs
+    // PGlite on this thread, and a workflow task polled meanwhile waits for it (long enough, on
+    // a new store, to time out). An open that fails does not stop the Worker: with onStoreError
+    // 'continue' it records nothing, with 'fail' each attempt reports it.
+    const opened = this.recorder.warmUp();
+    // Also before the Worker polls: its first attempt already links the code and environment.
     const [bundle, facts] = await Promise.all([workflowBundleDigest(worker.options), this.workerFacts()]);
     this.recorder.tracking.started(bundle, facts);
     // Results are checked with this Worker's final converter, codecs and namespace limit.
     const forget = this.admission.register(worker, this.activityInterceptor);
     try {
+      await opened;
       await super.runWorker(worker, next);
     } finally {
       forget();

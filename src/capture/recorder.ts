@@ -93,9 +93,12 @@ export class Recorder {
     }
   }
 
-  /** Starts opening the store in the background and writes what a previous process left in the outbox. */
-  warmUp(): void {
-    this.gate.warmUp();
+  /**
+   * Opens the store, and starts writing what a previous process left in the outbox; resolves once
+   * the open succeeded or failed (a failure is logged, never thrown).
+   */
+  warmUp(): Promise<void> {
+    return this.gate.warmUp();
   }
 
   /** The store, opening it if needed. */

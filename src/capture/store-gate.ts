@@ -113,12 +113,18 @@ export class StoreGate {
     return opening;
   }
 
-  /** Opens the store in the background and applies what a previous process left in the outbox. */
-  warmUp(): void {
-    this.open().catch((error: unknown) => {
-      logger().warn('temporal-lineage: lineage store not reachable yet', { error: String(error) });
-    });
+  /**
+   * Opens the store and starts applying what a previous process left in the outbox; resolves once
+   * the open succeeded or failed (a failure is logged: the writes report it under the policy).
+   */
+  async warmUp(): Promise<void> {
     this.schedule();
+    await this.open().then(
+      () => {},
+      (error: unknown) => {
+        logger().warn('temporal-lineage: lineage store not reachable yet', { error: String(error) });
+      },
+    );
   }
 
   /**

@@ -1,7 +1,6 @@
-import { join, resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type * as PgliteModule from '@electric-sql/pglite';
-import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type * as DrizzlePglite from 'drizzle-orm/pglite';
 import type * as DrizzlePgliteMigrator from 'drizzle-orm/pglite/migrator';
 import type * as DrizzlePostgres from 'drizzle-orm/postgres-js';
@@ -9,10 +8,10 @@ import type * as DrizzlePostgresMigrator from 'drizzle-orm/postgres-js/migrator'
 import type { SQL } from 'drizzle-orm';
 import type postgres from 'postgres';
 import { z } from 'zod';
-import { LineageOptionsError, LineageStoreError, LineageStoreInUseError, redactUrl } from '../errors';
+import { LineageOptionsError, LineageStoreError, redactUrl } from '../errors';
 import { migrationsApplied, migrationsFolder } from './migrations';
-import { refreshStaleStatistics } from './pglite-statistics';
-import { takePidLock, type HeldLock } from './pid-lock';
+import { openEmbedded } from './embedded-store';
+import type { LineageStore } from './store-types';
 import * as schema from './schema';
 
 /*
@@ -44,34 +43,9 @@ export const StoreLocationSchema = z.union([
 ]);
 export type StoreLocation = z.infer<typeof StoreLocationSchema>;
 
-/** The Drizzle database type both drivers share. */
-export type LineageDb = PgDatabase<PgQueryResultHKT, typeof schema>;
-
-/**
- * An open lineage store. Every read and write goes through `db` (Drizzle) or `rows` (raw SQL for
- * what Drizzle cannot build, e.g. recursive walks), identically for both drivers.
- */
-export interface LineageStore {
-  readonly db: LineageDb;
-  readonly driver: 'postgres' | 'pglite';
-  /** Where the store is, safe to print: a URL's password is masked. */
-  readonly target: string;
-  /** Runs raw SQL and returns its rows, whatever the driver's result shape. */
-  rows<T>(query: SQL): Promise<T[]>;
-  /**
-   * Like {@link rows}, for statements of a fixed text run on every activity attempt: on Postgres
-   * they become named prepared statements, parsed and planned once per connection (Drizzle
-   * sends raw SQL unprepared, which tripled the server's CPU per attempt). Dynamic SQL must not
-   * use this: each distinct text stays prepared on every connection.
-   */
-  preparedRows<T>(query: SQL): Promise<T[]>;
-  close(): Promise<void>;
-}
+export type { LineageDb, LineageStore } from './store-types';
 
 const dialect = new PgDialect();
-
-/** In an embedded store's folder: which process has it open (see {@link LineageStoreInUseError}). */
-const STORE_LOCK_FILE = 'lineage.lock';
 
 const MIGRATIONS_LOCK = 7_344_991_022n;
 
@@ -120,42 +94,25 @@ async function openPostgres(url: string, poolSize: number, connectTimeoutMs: num
   };
 }
 
-async function openPglite(dataDir: string | undefined): Promise<LineageStore> {
-  const target = dataDir ? `pglite:${dataDir}` : 'pglite:memory';
-  let lock: HeldLock | undefined;
+/** A throwaway in-memory PGlite store (tests, trials): created and migrated in this process. */
+async function openMemory(): Promise<LineageStore> {
+  const target = 'pglite:memory';
   try {
-    if (dataDir) {
-      mkdirSync(dataDir, { recursive: true });
-      const lockFile = join(dataDir, STORE_LOCK_FILE);
-      const taken = await takePidLock(lockFile);
-      if ('holder' in taken) throw new LineageStoreInUseError(dataDir, taken.holder, lockFile);
-      lock = taken;
-    }
-    const { PGlite } = pgliteModule();
-    const client = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+    const client = await pgliteModule().PGlite.create();
     const db = drizzlePgliteModule().drizzle(client, { schema });
     const rows = async <T>(query: SQL) => (await db.execute(query)).rows as T[];
-    const folder = migrationsFolder();
-    if (!(await migrationsApplied(rows, folder)))
-      await pgliteMigrator().migrate(db, { migrationsFolder: folder });
-    await refreshStaleStatistics(rows);
-    return {
-      db,
-      driver: 'pglite',
-      target,
-      rows,
-      // In-process: there is no network round trip or plan cache worth a second path.
-      preparedRows: async <T>(query: SQL) => (await db.execute(query)).rows as T[],
-      close: async () => {
-        try {
-          await client.close();
-        } finally {
-          await lock?.release();
-        }
-      },
-    };
+    await pgliteMigrator().migrate(db, { migrationsFolder: migrationsFolder() });
+    return { db, driver: 'pglite', target, rows, preparedRows: rows, close: () => client.close() };
   } catch (cause) {
-    await lock?.release();
+    throw new LineageStoreError('open', target, { cause });
+  }
+}
+
+async function openPglite(dataDir: string): Promise<LineageStore> {
+  const target = `pglite:${dataDir}`;
+  try {
+    return await openEmbedded(dataDir, target);
+  } catch (cause) {
     throw new LineageStoreError('open', target, { cause });
   }
 }
@@ -172,5 +129,5 @@ export async function openStore(location: StoreLocation): Promise<LineageStore> 
   if (!parsed.success) throw LineageOptionsError.fromZod('store location', parsed.error);
   const where = parsed.data;
   if ('url' in where) return openPostgres(where.url, where.poolSize ?? 10, where.connectTimeoutMs ?? 10_000);
-  return openPglite('dir' in where ? resolve(where.dir) : undefined);
+  return 'dir' in where ? openPglite(resolve(where.dir)) : openMemory();
 }

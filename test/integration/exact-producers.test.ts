@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
+import { TRACKED_PATH_LIKE } from '../../src/artifacts/tracked-paths';
 import { describe, expect, it } from 'vitest';
 import { openLineageEvents } from '../../src/export/openlineage';
 import type { OpenLineageRunEvent } from '../../src/export/openlineage-model';
@@ -52,7 +53,8 @@ describe.each(DRIVERS)('exact producers on INPUT edges, on %s', (driver) => {
       const inputs = await ctx.store().rows<Step['inputs'][number]>(sql`
         select e.path, e.artifact_id::int as "artifactId", a.value, e.producer_execution_id::int as producer
         from events e join artifacts a on a.id = e.artifact_id
-        where e.execution_id = ${row.id} and e.type = 'INPUT' order by e.path`);
+        where e.execution_id = ${row.id} and e.type = 'INPUT' and e.path not like ${TRACKED_PATH_LIKE}
+        order by e.path`);
       found.push({ ...row, inputs });
     }
     return found;

@@ -23,9 +23,13 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-/** Starts a worker process with the plugin options given and resolves once it polls. */
+/**
+ * Starts a worker process with the plugin options given and resolves once it runs (`env` is added
+ * to this process's environment).
+ */
 export async function spawnWorker(
   config: Omit<WorkerProcessConfig, 'address' | 'bundlePath'>,
+  env: Record<string, string> = {},
 ): Promise<WorkerProcess> {
   const full: WorkerProcessConfig = {
     ...config,
@@ -34,6 +38,7 @@ export async function spawnWorker(
   };
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', SCRIPT, JSON.stringify(full)], {
     cwd: join(__dirname, '..', '..', '..'),
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
