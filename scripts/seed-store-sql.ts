@@ -174,13 +174,16 @@ export function batchRows(b: Batch): SQL[] {
   const prev = sql`case when step = 0 then ${int(b.datasets)}::bigint + f % ${int(SHARED_DATASETS)}
     else ${int(b.artifacts)}::bigint + 2 * (${int(STEPS)} * i + step - 1) + 1 end`;
   const out = sql`${int(b.artifacts)}::bigint + 2 * (${int(STEPS)} * i + step)`;
+  // The completed attempt of the step before wrote `prev` (slot s - 1); the shared parameters and
+  // source datasets come from outside the run, so they have no producer.
+  const producer = sql`case when step = 0 then null else ${int(b.executions)}::bigint + ${int(SLOTS)} * i + step - 1 end`;
   const events = sql`with ${families(b)}, ${slots(b)}
-    insert into events (execution_id, artifact_id, type, path, created_at)
-    select eid, e.artifact_id, e.type, e.path, t0 + step * interval '30 seconds' from slot, lateral (values
-      (${param}, 'INPUT', 'args[0]'), (${prev}, 'INPUT', 'args[1]'),
-      (case when not failed then ${out} end, 'OUTPUT', 'result'),
-      (case when not failed then ${out} + 1 end, 'OUTPUT', 'result.' || case when step = any(${literalArray(MODEL_STEPS)}) then 'model' else 'output' end)
-    ) e(artifact_id, type, path)
+    insert into events (execution_id, artifact_id, type, path, producer_execution_id, created_at)
+    select eid, e.artifact_id, e.type, e.path, e.producer, t0 + step * interval '30 seconds' from slot, lateral (values
+      (${param}, 'INPUT', 'args[0]', null::bigint), (${prev}, 'INPUT', 'args[1]', ${producer}),
+      (case when not failed then ${out} end, 'OUTPUT', 'result', null),
+      (case when not failed then ${out} + 1 end, 'OUTPUT', 'result.' || case when step = any(${literalArray(MODEL_STEPS)}) then 'model' else 'output' end, null)
+    ) e(artifact_id, type, path, producer)
     where e.artifact_id is not null`;
   const run = sql`${int(b.contexts)}::bigint + 2 * i + case when step < 10 then 0 else 1 end`;
   const associations = sql`with ${families(b)}, ${slots(b)}

@@ -353,8 +353,7 @@ export const LINEAGE_TABLES = [
   'artifacts',
   'events',
   'associations',
-  'tags',
-  'notes',
-  'aliases',
-  'alias_moves',
 ] as const;
+
+/** The tables of what a team wrote about its runs (tags, notes, aliases), apart from what capture records. */
+export const ANNOTATION_TABLES = ['tags', 'notes', 'aliases', 'alias_moves'] as const;

@@ -85,7 +85,7 @@ describe.each(DRIVERS)('lineage CLI output on %s', (driver) => {
     expect(shown.stdout).toMatch(/args\[0\] Value undefined a\d+\s+result Value undefined a\d+$/m);
     const diffed = await run('diff', 'undef', 'undef2');
     expect(diffed.code).toBe(0);
-    expect(diffed.stdout).toMatch(/^ {2}undefPipeline\s+args\[0\]\s+undefined\s+7$/m);
+    expect(diffed.stdout).toMatch(/^ {2}undefPipeline\s+args\[0\]\s+undefined\s+7\s+changed$/m);
     expect(`${shown.stdout}${diffed.stdout}`).not.toContain('$lineage');
   });
 

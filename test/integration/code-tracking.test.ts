@@ -135,7 +135,7 @@ describe.each(DRIVERS)('code and environment tracking on %s', (driver) => {
     const diff = await diffRuns(ctx.store(), a, b);
     expect(diff.stepCode).toEqual([
       {
-        step: 'hyperparameterSearch/trainModel#1',
+        step: 'hyperparameterSearch/trainModel',
         what: 'function',
         a: sha256(ml.trainModel.toString()),
         b: sha256(changed.trainModel.toString()),

@@ -32,7 +32,7 @@ describe('rerun run never hangs (CLI, postgres)', () => {
       { n: 3, broken: false },
     ]);
     const { code, stdout, stderr } = await cli('run', name, '--set', 'args[0].broken=true');
-    expect(stdout).toMatch(/^Started \S+ \(rerun of /);
+    expect(stdout).toMatch(/^Started \S+ \(rerun of /m);
     expect(code).toBe(1);
     expect(stderr).toContain(`a workflow task failed on the Worker of task queue '${worker.taskQueue}'`);
     expect(stderr).toContain('workflow code bug after squaring 3');
