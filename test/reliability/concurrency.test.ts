@@ -69,19 +69,21 @@ describe(`${WORKERS} worker processes, ${ACTIVITIES} activities sharing their in
     expect(results).toEqual(Array.from({ length: RUNS }, () => 450));
     await Promise.all(workers.map((w) => w.stop()));
 
-    // 1 dataset + 1 params value + 100 distinct indexes as inputs, 10 distinct Metrics as outputs.
+    // 1 dataset + 1 params value + 100 distinct indexes as inputs, 10 distinct Metrics as outputs,
+    // plus one Code (one activity type) and one Environment (the Workers share a machine and a
+    // lockfile), which every execution links to: two more events each.
     expect(await tableCounts(store)).toEqual({
       contexts: RUNS + 1,
       parent_contexts: RUNS,
       executions: ACTIVITIES,
-      artifacts: 1 + 1 + PER_RUN + 10,
-      events: ACTIVITIES * 4,
+      artifacts: 1 + 1 + PER_RUN + 10 + 2,
+      events: ACTIVITIES * 6,
       associations: ACTIVITIES,
     });
     const [attributed] = await store.rows<{ n: string | number }>(
       sql`select count(*) as n from attributions`,
     );
-    expect(Number(attributed!.n)).toBe(RUNS * (1 + 1 + PER_RUN + 10));
+    expect(Number(attributed!.n)).toBe(RUNS * (1 + 1 + PER_RUN + 10 + 2));
     const [states] = await store.rows<{ complete: string; activities: string; workers: string }>(sql`
       select count(*) filter (where state = 'COMPLETE') as complete,
         count(distinct (workflow_id, run_id, activity_id)) as activities,

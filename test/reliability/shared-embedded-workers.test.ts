@@ -114,13 +114,15 @@ describe('Worker processes on one embedded store', () => {
 
       const store = await openStore({ dir });
       try {
-        // One dataset, one params value per tag, PER_RUN indexes as inputs; ten Metrics as outputs.
+        // One dataset, one params value per tag, PER_RUN indexes as inputs; ten Metrics as outputs;
+        // one Code (one activity type) and one Environment (one machine, one lockfile), which every
+        // execution links to: two more events each.
         expect(await tableCounts(store)).toEqual({
           contexts: 6 + 1,
           parent_contexts: 6,
           executions: 6 * PER_RUN,
-          artifacts: 1 + 2 + PER_RUN + 10,
-          events: 6 * PER_RUN * 4,
+          artifacts: 1 + 2 + PER_RUN + 10 + 2,
+          events: 6 * PER_RUN * 6,
           associations: 6 * PER_RUN,
         });
         expect(await executions(store)).toEqual({ total: 120, complete: 120, activities: 120 });
