@@ -176,25 +176,21 @@ async function printProvenance(store: LineageStore, family: ExecutionWithArtifac
   const register = family.find((e) => e.activityType === 'registerModel');
   const model = register?.outputs.find((o) => o.path === 'result')?.artifact;
   if (!model) throw new Error('the run recorded no registered model');
-  const ours = new Set(family.map((e) => e.id));
-  const steps = await upstreamOf(store, model.id);
+  // Within this run: equal content (the same model file, trained again from the same seed) was
+  // registered by earlier demo runs too, and their steps are not this model's provenance.
+  const steps = await upstreamOf(store, model.id, {
+    withinRun: `${register.workflowId}/${register.runId}`,
+  });
   console.log(
     `\nProvenance of the registered model, back to the raw data (upstreamOf, ${steps.length} executions upstream)`,
   );
   console.log(`  ${describeArtifact(model).replace(/ +/, ' ')}`);
-  for (const { hops, execution } of steps.filter((s) => ours.has(s.execution.id))) {
+  for (const { hops, execution } of steps) {
     console.log(
       `  hop ${hops}  ${execution.activityType} (attempt ${execution.attempt}, ${execution.state}) read:`,
     );
     for (const input of execution.inputs)
       console.log(`          ${input.path.padEnd(16)} ${describeArtifact(input.artifact)}`);
-  }
-  const others = steps.filter((s) => !ours.has(s.execution.id));
-  if (others.length > 0) {
-    const runs = new Set(others.map((s) => `${s.execution.workflowId}/${s.execution.runId}`));
-    console.log(
-      `  (+ ${others.length} executions of ${runs.size} other runs that produced these same artifacts — artifacts are shared across runs)`,
-    );
   }
 }
 
@@ -245,14 +241,17 @@ async function main(): Promise<void> {
       `  -> registered ${result.registered.registeredName}: ${result.model.algorithm} ` +
         `${JSON.stringify(result.model.params)}, test accuracy ${result.metrics.accuracy.toFixed(3)}`,
     );
-    // The plugin closed its PGlite store when the Worker stopped; PGlite takes one opener per folder.
+    // The plugin closed the store when the Worker stopped; this process opens it again to read.
     store = await openStore({ dir: LINEAGE_DIR });
     const family = await printRun(store, name);
     printCodeAndEnvironment(family);
+    const registered = family
+      .find((e) => e.activityType === 'registerModel')
+      ?.outputs.find((o) => o.path === 'result')?.artifact;
     await printProvenance(store, family);
     console.log(
       `\nLineage is in ${LINEAGE_DIR}/ (embedded PGlite), the ML files in ${DATA_DIR}/; run the demo again to add a run.\n` +
-        `Inspect more: npm run lineage -- show ${name.split('/')[0]}   |   npm run lineage -- trace <artifact-id>   |   npm run lineage -- ui`,
+        `Inspect more: npm run lineage -- show ${name.split('/')[0]}   |   npm run lineage -- trace a${registered?.id ?? '<id>'} --run ${name.split('/')[0]}   |   npm run lineage -- ui`,
     );
   } finally {
     await store?.close();

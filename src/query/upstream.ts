@@ -25,7 +25,11 @@ export interface UpstreamStep {
 export async function upstreamOf(
   store: LineageStore,
   artifactId: number,
-  options: { maxHops?: number } = {},
+  options: {
+    maxHops?: number;
+    /** Only this run (anything `getRun` accepts) and its child runs: "how did this run make it". */
+    withinRun?: string;
+  } = {},
 ): Promise<UpstreamStep[]> {
   const maxHops = options.maxHops ?? 20;
   if (maxHops < 1) return [];
@@ -35,7 +39,13 @@ export async function upstreamOf(
     const page = await traceLineage(
       store,
       { artifactId },
-      { direction: 'upstream', maxHops: 2 * maxHops - 1, maxNodes: 10_000, ...(cursor ? { cursor } : {}) },
+      {
+        direction: 'upstream',
+        maxHops: 2 * maxHops - 1,
+        maxNodes: 10_000,
+        ...(options.withinRun ? { withinRun: options.withinRun } : {}),
+        ...(cursor ? { cursor } : {}),
+      },
     );
     for (const node of page.nodes) if (node.kind === 'execution') hopsById.set(node.id, (node.hops + 1) / 2);
     cursor = page.nextCursor ?? undefined;
