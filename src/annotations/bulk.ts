@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { toNumber } from '../query/rows';
+import { idArray, toNumber } from '../query/rows';
 import type { LineageStore } from '../store/open-store';
 
 /** The tags and aliases of many runs and artifacts at once, for exports and reports. */
@@ -8,8 +8,6 @@ export interface AnnotationIndex {
   artifactTags(artifactId: number): Record<string, string>;
   artifactAliases(artifactId: number): string[];
 }
-
-const idArray = (ids: readonly number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;
 
 /** One query per kind, however many runs and artifacts (an export would otherwise ask per event). */
 export async function loadAnnotations(

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import { UNSAFE_TEXT } from '../artifacts/safe-text';
 import { LineageOptionsError } from '../errors';
@@ -77,3 +78,6 @@ export function parseInput<S extends z.ZodType>(what: string, schema: S, input: 
 export function likePrefix(prefix: string): string {
   return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
+
+/** A Postgres bigint[] literal, bound as one text parameter however many ids. */
+export const idArray = (ids: readonly number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;

@@ -1,9 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { likePrefix } from '../query/rows';
+import { idArray, likePrefix } from '../query/rows';
 import type { ResolvedGcOptions } from './gc-options';
-
-/** A Postgres bigint[] literal, bound as one text parameter however many ids. */
-export const idArray = (ids: readonly number[]) => sql`${`{${ids.join(',')}}`}::bigint[]`;
 
 /** Whether the artifacts row `a` is pinned: by id, exact URI, URI prefix, type, or an alias naming it. */
 export function pinnedCondition(o: ResolvedGcOptions): SQL {

@@ -9,11 +9,11 @@ import {
   deleteOrphans,
   deleteRuns,
   doomedTables,
-  idArray,
   lockOrphans,
   pinnedCondition,
   planQuery,
 } from './gc-sql';
+import { idArray } from '../query/rows';
 
 /** What {@link collectGarbage} removed (or, in a dry run, would remove). */
 export interface GcReport {

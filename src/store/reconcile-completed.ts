@@ -8,14 +8,18 @@ import { events, executions } from './schema';
 type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
 type HistoryFailure = NonNullable<NonNullable<HistoryEvent['activityTaskFailedEventAttributes']>['failure']>;
 
-/** A COMPLETE execution whose attempt Temporal's history shows failed, retried or canceled. */
-export interface CorrectedExecution {
+/** Which activity attempt an execution row is: what reconciliation reports for each row it changes. */
+export interface AttemptIdentity {
   readonly id: number;
   readonly workflowId: string;
   readonly runId: string;
   readonly activityId: string;
   readonly activityType: string;
   readonly attempt: number;
+}
+
+/** A COMPLETE execution whose attempt Temporal's history shows failed, retried or canceled. */
+export interface CorrectedExecution extends AttemptIdentity {
   /** What the execution becomes. */
   readonly state: 'FAILED' | 'CANCELED';
   /** The failure Temporal recorded for the attempt, when its history holds it. */
@@ -23,14 +27,7 @@ export interface CorrectedExecution {
   readonly reason: string;
 }
 
-interface CompleteAttempt {
-  readonly id: number;
-  readonly workflowId: string;
-  readonly runId: string;
-  readonly activityId: string;
-  readonly activityType: string;
-  readonly attempt: number;
-}
+type CompleteAttempt = AttemptIdentity;
 
 /** How an activity of a run ended in Temporal, or how far it has got while still open. */
 interface ActivityFate {

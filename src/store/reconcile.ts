@@ -7,7 +7,12 @@ import { temporalClient } from '../lazy-temporal';
 import { isLineageStore } from '../options';
 import type { LineageStore } from './open-store';
 import { Outbox, type DrainOutcome } from './outbox';
-import { applyCorrections, findUnacceptedAttempts, type CorrectedExecution } from './reconcile-completed';
+import {
+  applyCorrections,
+  findUnacceptedAttempts,
+  type AttemptIdentity,
+  type CorrectedExecution,
+} from './reconcile-completed';
 import { contexts, executions, type RunStatus } from './schema';
 import { applyRecord } from './write-records';
 import { createWriters } from './writers';
@@ -39,13 +44,7 @@ export const ReconcileOptionsSchema = z.strictObject({
 export type ReconcileOptions = z.input<typeof ReconcileOptionsSchema>;
 
 /** An execution that reconciliation marked ABANDONED. */
-export interface AbandonedExecution {
-  readonly id: number;
-  readonly workflowId: string;
-  readonly runId: string;
-  readonly activityId: string;
-  readonly activityType: string;
-  readonly attempt: number;
+export interface AbandonedExecution extends AttemptIdentity {
   readonly reason: string;
 }
 
